@@ -1,0 +1,127 @@
+package embedding;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Shape of the whole embedding store: row width, range size, initialisation scale and the tiers.
+ * Each (tier, range) pair is one entity, named {@code "<tier>-<range>"}.
+ */
+public record StoreLayout(int dim, int rowsPerRange, float initStd, List<TierSpec> tiers) {
+
+  public StoreLayout {
+    if (dim <= 0) {
+      throw new IllegalArgumentException("dim must be > 0, got " + dim);
+    }
+    if (rowsPerRange <= 0) {
+      throw new IllegalArgumentException("rowsPerRange must be > 0, got " + rowsPerRange);
+    }
+    if (!(initStd >= 0) || Float.isInfinite(initStd)) {
+      throw new IllegalArgumentException("initStd must be finite and >= 0, got " + initStd);
+    }
+    tiers = List.copyOf(Objects.requireNonNull(tiers, "tiers"));
+    if (tiers.isEmpty()) {
+      throw new IllegalArgumentException("at least one tier is required");
+    }
+    Set<String> names = new HashSet<>();
+    for (TierSpec tier : tiers) {
+      if (!names.add(tier.name())) {
+        throw new IllegalArgumentException("duplicate tier name '" + tier.name() + "'");
+      }
+    }
+  }
+
+  public TierSpec tier(String name) {
+    for (TierSpec tier : tiers) {
+      if (tier.name().equals(name)) {
+        return tier;
+      }
+    }
+    throw new IllegalArgumentException(
+        "unknown tier '" + name + "' (known: "
+            + tiers.stream().map(TierSpec::name).collect(Collectors.joining(", ")) + ")");
+  }
+
+  public int rangeCount(String tier) {
+    return tier(tier).rangeCount(rowsPerRange);
+  }
+
+  public int rangeSize(String tier, int range) {
+    return tier(tier).rangeSize(range, rowsPerRange);
+  }
+
+  /** Seed of the tier's row initialisation; see {@link TierSpec#tableSeed()}. */
+  public long tableSeed(String tier) {
+    return tier(tier).tableSeed();
+  }
+
+  /** Global row of the first row of {@code range}, for {@link RowInit}. */
+  public long firstGlobalRow(int range) {
+    if (range < 0) {
+      throw new IllegalArgumentException("range must be >= 0, got " + range);
+    }
+    return (long) range * rowsPerRange;
+  }
+
+  public static String entityId(String tier, int range) {
+    if (!TierSpec.isValidName(tier)) {
+      throw new IllegalArgumentException("tier name must match [a-z0-9]+, got '" + tier + "'");
+    }
+    if (range < 0) {
+      throw new IllegalArgumentException("range must be >= 0, got " + range);
+    }
+    return tier + "-" + range;
+  }
+
+  public static String tierOfEntity(String id) {
+    return id.substring(0, separator(id));
+  }
+
+  public static int rangeOfEntity(String id) {
+    int sep = separator(id);
+    try {
+      return Integer.parseInt(id, sep + 1, id.length(), 10);
+    } catch (NumberFormatException e) {
+      throw invalidEntity(id, "range does not fit in an int");
+    }
+  }
+
+  /**
+   * Index of the '-' in a canonical entity id: a valid tier name, '-', then a decimal range
+   * without sign or leading zeros (so that parsing and {@link #entityId} are inverses).
+   */
+  private static int separator(String id) {
+    if (id == null) {
+      throw new IllegalArgumentException("entity id is null");
+    }
+    int sep = id.indexOf('-');
+    if (sep < 0) {
+      throw invalidEntity(id, "missing '-'");
+    }
+    if (!TierSpec.isValidName(id.substring(0, sep))) {
+      throw invalidEntity(id, "tier part must match [a-z0-9]+");
+    }
+    int digits = id.length() - sep - 1;
+    if (digits == 0) {
+      throw invalidEntity(id, "missing range");
+    }
+    for (int i = sep + 1; i < id.length(); i++) {
+      char c = id.charAt(i);
+      if (c < '0' || c > '9') {
+        throw invalidEntity(id, "range must be a non-negative decimal number");
+      }
+    }
+    if (digits > 1 && id.charAt(sep + 1) == '0') {
+      throw invalidEntity(id, "range has a leading zero");
+    }
+    return sep;
+  }
+
+  private static IllegalArgumentException invalidEntity(String id, String why) {
+    return new IllegalArgumentException(
+        "invalid entity id '" + id + "': " + why + " (expected '<tier>-<range>')");
+  }
+}
