@@ -4,6 +4,7 @@ import infra.ChildJvm;
 import infra.EmbeddedCassandra;
 import infra.EmbeddedKafka;
 import infra.FreePorts;
+import infra.ServerClasspath;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,29 +52,9 @@ public final class TestServers {
         return kafka;
     }
 
-    /**
-     * Persistent cache of the servers' resolved class paths: system property {@code thermocline.classpath.cache},
-     * else environment {@code THERMOCLINE_CLASSPATH_CACHE}, else {@code ~/.cache/thermocline/classpath}
-     * (or {@code target/server-classpath} if the home folder is not writable).
-     */
+    /** Persistent cache of the servers' resolved class paths, shared with the node and the benchmarks. */
     public static Path classpathCache() {
-        String p = System.getProperty("thermocline.classpath.cache");
-        if (p == null || p.isBlank()) {
-            p = System.getenv("THERMOCLINE_CLASSPATH_CACHE");
-        }
-        if (p != null && !p.isBlank()) {
-            return Path.of(p);
-        }
-        Path home = Path.of(System.getProperty("user.home"), ".cache", "thermocline", "classpath");
-        try {
-            Files.createDirectories(home);
-            if (Files.isWritable(home)) {
-                return home;
-            }
-        } catch (IOException ignored) {
-            // fall through
-        }
-        return Path.of("target", "server-classpath").toAbsolutePath();
+        return ServerClasspath.defaultCache();
     }
 
     /** A fresh, empty folder inside this test JVM's run folder (deleted at JVM exit). */

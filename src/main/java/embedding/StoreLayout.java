@@ -26,6 +26,12 @@ public record StoreLayout(int dim, int rowsPerRange, float initStd, List<TierSpe
     if (tiers.isEmpty()) {
       throw new IllegalArgumentException("at least one tier is required");
     }
+    if (tiers.stream().filter(t -> t.kind() == TierKind.EXCLUSIVE).count() != 1) {
+      throw new IllegalArgumentException("exactly one tier must be of kind exclusive (the hot tier)");
+    }
+    if (tiers.stream().noneMatch(t -> t.kind() == TierKind.HASHED)) {
+      throw new IllegalArgumentException("at least one tier must be of kind hashed (new items enter one)");
+    }
     Set<String> names = new HashSet<>();
     for (TierSpec tier : tiers) {
       if (!names.add(tier.name())) {
@@ -43,6 +49,17 @@ public record StoreLayout(int dim, int rowsPerRange, float initStd, List<TierSpe
     throw new IllegalArgumentException(
         "unknown tier '" + name + "' (known: "
             + tiers.stream().map(TierSpec::name).collect(Collectors.joining(", ")) + ")");
+  }
+
+  /** The tier of exclusive slots (the hot tier); a layout has exactly one. */
+  public TierSpec hotTier() {
+    return tiers.stream().filter(t -> t.kind() == TierKind.EXCLUSIVE).findFirst().orElseThrow();
+  }
+
+  /** Where new items start: the hashed tier with the lowest exposure threshold (the cold tier). */
+  public TierSpec entryTier() {
+    return tiers.stream().filter(t -> t.kind() == TierKind.HASHED)
+        .min(java.util.Comparator.comparingLong(TierSpec::minDailyExposure)).orElseThrow();
   }
 
   public int rangeCount(String tier) {

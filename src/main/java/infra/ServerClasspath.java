@@ -46,6 +46,31 @@ public final class ServerClasspath {
      * @param cacheDir    persistent folder for resolved class paths
      * @return the class path (entries joined by {@link File#pathSeparator})
      */
+    /**
+     * Where resolved class paths are cached unless told otherwise: system property
+     * {@code thermocline.classpath.cache}, else environment {@code THERMOCLINE_CLASSPATH_CACHE}, else
+     * {@code ~/.cache/thermocline/classpath} (or {@code target/server-classpath} if home is not writable).
+     */
+    public static Path defaultCache() {
+        String p = System.getProperty("thermocline.classpath.cache");
+        if (p == null || p.isBlank()) {
+            p = System.getenv("THERMOCLINE_CLASSPATH_CACHE");
+        }
+        if (p != null && !p.isBlank()) {
+            return Path.of(p);
+        }
+        Path home = Path.of(System.getProperty("user.home"), ".cache", "thermocline", "classpath");
+        try {
+            java.nio.file.Files.createDirectories(home);
+            if (java.nio.file.Files.isWritable(home)) {
+                return home;
+            }
+        } catch (IOException ignored) {
+            // fall through
+        }
+        return Path.of("target", "server-classpath").toAbsolutePath();
+    }
+
     public static String resolve(String resourceDir, Path cacheDir) {
         String dir = resourceDir.replaceAll("^/+", "").replaceAll("/+$", "");
         String resource = dir + "/pom.xml";

@@ -1,0 +1,331 @@
+package actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.SnapshotAdapter;
+import akka.persistence.typed.javadsl.CommandHandlerWithReply;
+import akka.persistence.typed.javadsl.EventHandler;
+import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import akka.persistence.typed.javadsl.ReplyEffect;
+import akka.persistence.typed.javadsl.RetentionCriteria;
+import embedding.DeltaKernel;
+import embedding.ItemHasher;
+import embedding.Occupancy;
+import embedding.RecentOps;
+import embedding.RowBlock;
+import embedding.RowPatch;
+import embedding.StoreLayout;
+import embedding.StoreSettings;
+import embedding.TierSpec;
+import java.util.List;
+
+/**
+ * One contiguous range of rows of one tier (entity id {@code <tier>-<range>}): fp16 rows, row-wise Adagrad
+ * accumulators and bucket occupancy counts. Every change is an event carrying the resulting rows, so replay
+ * is a copy and recovery is bit-identical; every mutating command carries an operation id and a repeat of a
+ * recent id changes nothing.
+ *
+ * <p>The state is mutable for memory's sake (a range is megabytes of packed rows): only the event handler
+ * mutates it, and snapshots are encoded to immutable bytes on the entity's own thread by the snapshot
+ * adapter, never shared with the snapshot store while the entity goes on.
+ */
+public final class BucketRange
+    extends EventSourcedBehaviorWithEnforcedReplies<BucketRange.Command, BucketRange.Event, BucketRange.State> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "BucketRange");
+
+  // ---- protocol ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** Reads rows (indices within the range). */
+  public record ReadRows(int[] rows, ActorRef<RowsRead> replyTo) implements Command {}
+
+  /** Applies one batch of gradients with row-wise Adagrad; {@code gradients} is rows.length × dim, row-major. */
+  public record ApplyDeltas(String opId, int[] rows, float[] gradients, ActorRef<Ack> replyTo) implements Command {}
+
+  /** Overwrites rows (migration, initialisation); optionally resets their optimizer state. */
+  public record WriteRows(String opId, int[] rows, float[] values, boolean resetOptimizer, ActorRef<Ack> replyTo)
+      implements Command {}
+
+  /** Counts one more item in a bucket; {@code resetRow} gives a reused exclusive slot a fresh row and optimizer. */
+  public record AddOccupant(String opId, int row, boolean resetRow, ActorRef<Ack> replyTo) implements Command {}
+
+  public record RemoveOccupant(String opId, int row, ActorRef<Ack> replyTo) implements Command {}
+
+  public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
+
+  public enum Outcome { APPLIED, DUPLICATE, REJECTED }
+
+  /** The answer to a mutating command; sent only after the change is persisted. */
+  public record Ack(String opId, Outcome outcome, int rows, String error) implements CborSerializable {
+    public boolean persisted() {
+      return outcome != Outcome.REJECTED;
+    }
+  }
+
+  /** Rows as fp16, row-major, in the order asked; {@code error} set (and values empty) for a bad request. */
+  public record RowsRead(int dim, int[] rows, short[] values, String error) implements CborSerializable {
+    public float[] row(int i) {
+      float[] out = new float[dim];
+      embedding.Fp16.decode(values, i * dim, out, 0, dim);
+      return out;
+    }
+  }
+
+  public record Summary(
+      String entityId, String tier, int range, int rows, int dim,
+      long items, long occupiedBuckets, long itemsInSharedBuckets,
+      int allocatedPages, long heapBytes,
+      long opsApplied, long rowsUpdated, long lastUpdateMillis, int rememberedOps) implements CborSerializable {}
+
+  // ---- events ----
+
+  public sealed interface Event extends CborSerializable {}
+
+  /** The rows that a batch of gradients produced (patch = {@link RowPatch#toBytes()}). */
+  public record DeltasApplied(String opId, long atMillis, byte[] patch) implements Event {}
+
+  public record RowsWritten(String opId, long atMillis, byte[] patch) implements Event {}
+
+  public record OccupantAdded(String opId, int row, boolean resetRow) implements Event {}
+
+  public record OccupantRemoved(String opId, int row) implements Event {}
+
+  /** What a snapshot stores: the packed rows, occupancy and dedupe window as bytes. */
+  public record Snapshot(byte[] rows, byte[] occupancy, List<String> recentOps, long opsApplied, long rowsUpdated,
+      long lastUpdateMillis) implements CborSerializable {}
+
+  // ---- state ----
+
+  /** Mutable; changed only by the event handler. */
+  public static final class State {
+    final RowBlock block;
+    final Occupancy occupancy;
+    final RecentOps recentOps;
+    long opsApplied;
+    long rowsUpdated;
+    long lastUpdateMillis;
+
+    State(RowBlock block, Occupancy occupancy, RecentOps recentOps) {
+      this.block = block;
+      this.occupancy = occupancy;
+      this.recentOps = recentOps;
+    }
+
+    State applyPatch(String opId, long atMillis, byte[] patchBytes) {
+      RowPatch patch = RowPatch.fromBytes(patchBytes);
+      patch.applyTo(block);
+      recentOps.remember(opId);
+      opsApplied++;
+      rowsUpdated += patch.size();
+      lastUpdateMillis = Math.max(lastUpdateMillis, atMillis);
+      return this;
+    }
+
+    State addOccupant(OccupantAdded e) {
+      if (e.resetRow()) block.resetRow(e.row());
+      occupancy.add(e.row());
+      recentOps.remember(e.opId());
+      opsApplied++;
+      return this;
+    }
+
+    State removeOccupant(OccupantRemoved e) {
+      occupancy.remove(e.row());
+      recentOps.remember(e.opId());
+      opsApplied++;
+      return this;
+    }
+  }
+
+  // ---- behavior ----
+
+  public static void init(ActorSystem<?> system, StoreSettings settings) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), settings)));
+  }
+
+  public static Behavior<Command> create(String entityId, StoreSettings settings) {
+    return Behaviors.setup(ctx -> new BucketRange(entityId, settings));
+  }
+
+  private final String entityId;
+  private final String tier;
+  private final int range;
+  private final StoreSettings settings;
+  private final DeltaKernel kernel;
+  private final ItemHasher opSeeds;
+
+  private BucketRange(String entityId, StoreSettings settings) {
+    super(PersistenceId.of(TYPE_KEY.name(), entityId));
+    this.entityId = entityId;
+    this.tier = StoreLayout.tierOfEntity(entityId);
+    this.range = StoreLayout.rangeOfEntity(entityId);
+    TierSpec spec = settings.layout().tier(tier);
+    if (range >= spec.rangeCount(settings.layout().rowsPerRange())) {
+      throw new IllegalArgumentException("tier " + tier + " has no range " + range);
+    }
+    this.settings = settings;
+    this.kernel = new DeltaKernel(settings.optimizer(), settings.layout().dim());
+    this.opSeeds = new ItemHasher((int) settings.layout().tableSeed(tier));
+  }
+
+  @Override
+  public State emptyState() {
+    RowBlock block = settings.emptyBlock(tier, range);
+    return new State(block, new Occupancy(block.rows()), new RecentOps(settings.dedupWindow()));
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(ReadRows.class, this::onRead)
+        .onCommand(ApplyDeltas.class, this::onApplyDeltas)
+        .onCommand(WriteRows.class, this::onWriteRows)
+        .onCommand(AddOccupant.class, this::onAddOccupant)
+        .onCommand(RemoveOccupant.class, this::onRemoveOccupant)
+        .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onRead(State state, ReadRows cmd) {
+    int dim = state.block.dim();
+    String bad = badRows(state, cmd.rows());
+    if (bad != null) return Effect().reply(cmd.replyTo(), new RowsRead(dim, cmd.rows(), new short[0], bad));
+    short[] values = new short[cmd.rows().length * dim];
+    for (int i = 0; i < cmd.rows().length; i++) state.block.readRaw(cmd.rows()[i], values, i * dim);
+    return Effect().reply(cmd.replyTo(), new RowsRead(dim, cmd.rows(), values, null));
+  }
+
+  private ReplyEffect<Event, State> onApplyDeltas(State state, ApplyDeltas cmd) {
+    if (state.recentOps.contains(cmd.opId())) return duplicate(cmd.replyTo(), cmd.opId());
+    String bad = badVectors(state, cmd.rows(), cmd.gradients(), "gradients");
+    if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
+    RowPatch patch = kernel.adagrad(state.block, cmd.rows(), cmd.gradients(), roundingSeed(cmd.opId()));
+    return Effect().persist(new DeltasApplied(cmd.opId(), System.currentTimeMillis(), patch.toBytes()))
+        .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, patch.size(), null));
+  }
+
+  private ReplyEffect<Event, State> onWriteRows(State state, WriteRows cmd) {
+    if (state.recentOps.contains(cmd.opId())) return duplicate(cmd.replyTo(), cmd.opId());
+    String bad = badVectors(state, cmd.rows(), cmd.values(), "values");
+    if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
+    RowPatch patch = kernel.write(state.block, cmd.rows(), cmd.values(), settings.initialAccumulator(),
+        cmd.resetOptimizer(), roundingSeed(cmd.opId()));
+    return Effect().persist(new RowsWritten(cmd.opId(), System.currentTimeMillis(), patch.toBytes()))
+        .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, patch.size(), null));
+  }
+
+  private ReplyEffect<Event, State> onAddOccupant(State state, AddOccupant cmd) {
+    if (state.recentOps.contains(cmd.opId())) return duplicate(cmd.replyTo(), cmd.opId());
+    String bad = badRows(state, new int[] {cmd.row()});
+    if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
+    return Effect().persist(new OccupantAdded(cmd.opId(), cmd.row(), cmd.resetRow()))
+        .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, 1, null));
+  }
+
+  private ReplyEffect<Event, State> onRemoveOccupant(State state, RemoveOccupant cmd) {
+    if (state.recentOps.contains(cmd.opId())) return duplicate(cmd.replyTo(), cmd.opId());
+    String bad = badRows(state, new int[] {cmd.row()});
+    if (bad == null && state.occupancy.count(cmd.row()) == 0) bad = "bucket " + cmd.row() + " has no occupants";
+    if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
+    return Effect().persist(new OccupantRemoved(cmd.opId(), cmd.row()))
+        .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, 1, null));
+  }
+
+  private ReplyEffect<Event, State> duplicate(ActorRef<Ack> replyTo, String opId) {
+    return Effect().reply(replyTo, new Ack(opId, Outcome.DUPLICATE, 0, null));
+  }
+
+  private ReplyEffect<Event, State> rejected(ActorRef<Ack> replyTo, String opId, String error) {
+    return Effect().reply(replyTo, new Ack(opId, Outcome.REJECTED, 0, entityId + ": " + error));
+  }
+
+  private static String badRows(State state, int[] rows) {
+    if (rows == null || rows.length == 0) return "no rows given";
+    for (int r : rows) {
+      if (r < 0 || r >= state.block.rows()) return "row " + r + " outside [0, " + state.block.rows() + ")";
+    }
+    return null;
+  }
+
+  private static String badVectors(State state, int[] rows, float[] values, String field) {
+    String bad = badRows(state, rows);
+    if (bad != null) return bad;
+    int dim = state.block.dim();
+    if (values == null || values.length != rows.length * dim) {
+      return field + " must hold " + rows.length * dim + " values (" + rows.length + " rows × " + dim + ")";
+    }
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) return field + "[" + i + "] is not a finite number";
+    }
+    return null;
+  }
+
+  /** Same batch on the same range → same rounding draws → same rows. */
+  private long roundingSeed(String opId) {
+    return opSeeds.hash64(entityId + '/' + opId);
+  }
+
+  /** The stochastic-rounding seed a range uses for an operation (for replaying a stream outside the actor). */
+  public static long roundingSeed(StoreLayout layout, String entityId, String opId) {
+    return new ItemHasher((int) layout.tableSeed(StoreLayout.tierOfEntity(entityId))).hash64(entityId + '/' + opId);
+  }
+
+  private Summary summary(State s) {
+    return new Summary(entityId, tier, range, s.block.rows(), s.block.dim(),
+        s.occupancy.items(), s.occupancy.occupiedBuckets(), s.occupancy.itemsInSharedBuckets(),
+        s.block.allocatedPages(), s.block.heapBytes() + s.occupancy.heapBytes(),
+        s.opsApplied, s.rowsUpdated, s.lastUpdateMillis, s.recentOps.size());
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(DeltasApplied.class, (s, e) -> s.applyPatch(e.opId(), e.atMillis(), e.patch()))
+        .onEvent(RowsWritten.class, (s, e) -> s.applyPatch(e.opId(), e.atMillis(), e.patch()))
+        .onEvent(OccupantAdded.class, State::addOccupant)
+        .onEvent(OccupantRemoved.class, State::removeOccupant)
+        .build();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // Deleting covered events keeps the journal bounded under a continuous stream of deltas.
+    return RetentionCriteria.snapshotEvery(settings.snapshotEveryEvents(), settings.keepSnapshots())
+        .withDeleteEventsOnSnapshot();
+  }
+
+  @Override
+  public SnapshotAdapter<State> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(State s) {
+        return new Snapshot(s.block.toBytes(), s.occupancy.toBytes(), s.recentOps.oldestFirst(),
+            s.opsApplied, s.rowsUpdated, s.lastUpdateMillis);
+      }
+
+      @Override
+      public State fromJournal(Object from) {
+        Snapshot snap = (Snapshot) from;
+        StoreLayout layout = settings.layout();
+        RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
+            layout.initStd(), settings.initialAccumulator());
+        State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
+            RecentOps.of(settings.dedupWindow(), snap.recentOps()));
+        s.opsApplied = snap.opsApplied();
+        s.rowsUpdated = snap.rowsUpdated();
+        s.lastUpdateMillis = snap.lastUpdateMillis();
+        return s;
+      }
+    };
+  }
+}

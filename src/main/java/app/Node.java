@@ -1,0 +1,249 @@
+package app;
+
+import actors.BucketRange;
+import actors.HotSlotAllocator;
+import akka.actor.ExtendedActorSystem;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.cluster.typed.Cluster;
+import akka.cluster.typed.Join;
+import akka.http.javadsl.Http;
+import akka.http.javadsl.ServerBinding;
+import akka.http.javadsl.server.Directives;
+import akka.http.javadsl.server.Route;
+import akka.management.HealthCheckSettings;
+import akka.management.cluster.bootstrap.ClusterBootstrap;
+import akka.management.javadsl.AkkaManagement;
+import akka.management.javadsl.HealthChecks;
+import akka.stream.alpakka.cassandra.javadsl.CassandraSessionRegistry;
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import http.AdminRoutes;
+import http.Errors;
+import http.HealthRoutes;
+import http.ItemRequests;
+import http.ItemRoutes;
+import http.OpenApiRoutes;
+import infra.EmbeddedCassandra;
+import infra.EmbeddedKafka;
+import infra.ServerClasspath;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import storage.ItemStore;
+import storage.JournalSchema;
+
+/**
+ * One Thermocline node: embedded Cassandra and Kafka when no external ones are configured, then a cluster
+ * member with the store's sharded entities and the HTTP API. {@link #close()} stops everything it started.
+ */
+public final class Node implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+
+  private final Settings settings;
+  private final EmbeddedCassandra cassandra;
+  private final EmbeddedKafka kafka;
+  private final ActorSystem<Void> system;
+  private final ItemService items;
+  private final StoreAdmin admin;
+  private final ServerBinding api;
+  private final ServerBinding adminApi;
+
+  private Node(Settings settings, EmbeddedCassandra cassandra, EmbeddedKafka kafka, ActorSystem<Void> system,
+      ItemService items, StoreAdmin admin, ServerBinding api, ServerBinding adminApi) {
+    this.settings = settings;
+    this.cassandra = cassandra;
+    this.kafka = kafka;
+    this.system = system;
+    this.items = items;
+    this.admin = admin;
+    this.api = api;
+    this.adminApi = adminApi;
+  }
+
+  /** Starts a node from a fully loaded configuration (application.conf and overlays). */
+  public static Node start(Config base) throws Exception {
+    Settings settings = Settings.from(base);
+    Files.createDirectories(settings.dataDir());
+    Path classpathCache = ServerClasspath.defaultCache();
+    EmbeddedCassandra cassandra = null;
+    EmbeddedKafka kafka = null;
+    try {
+      // The two servers start in parallel: each takes seconds, mostly waiting.
+      CompletableFuture<EmbeddedCassandra> cassandraStart = settings.cassandra().embedded()
+          ? CompletableFuture.supplyAsync(() -> startCassandra(settings, classpathCache))
+          : CompletableFuture.completedFuture(null);
+      CompletableFuture<EmbeddedKafka> kafkaStart = settings.kafka().embedded()
+          ? CompletableFuture.supplyAsync(() -> startKafka(settings, classpathCache))
+          : CompletableFuture.completedFuture(null);
+      CompletableFuture.allOf(cassandraStart, kafkaStart).handle((ok, failure) -> null).join();
+      cassandra = cassandraStart.isCompletedExceptionally() ? null : cassandraStart.join();
+      kafka = kafkaStart.isCompletedExceptionally() ? null : kafkaStart.join();
+      cassandraStart.join(); // rethrow a start failure; the catch below stops what did start
+      kafkaStart.join();
+
+      Config config = wire(base, settings, cassandra, kafka);
+      ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "thermocline", config);
+      try {
+        return startOn(system, Settings.from(config), cassandra, kafka);
+      } catch (Exception | Error e) {
+        system.terminate();
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        throw e;
+      }
+    } catch (Exception | Error e) {
+      closeQuietly(kafka);
+      closeQuietly(cassandra);
+      throw e;
+    }
+  }
+
+  private static EmbeddedCassandra startCassandra(Settings s, Path classpathCache) {
+    try {
+      return EmbeddedCassandra.start(s.dataDir().resolve("cassandra"), s.cassandra().embeddedCqlPort(),
+          s.cassandra().embeddedStoragePort(), classpathCache);
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Cassandra did not start: " + e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddedKafka startKafka(Settings s, Path classpathCache) {
+    try {
+      return EmbeddedKafka.start(s.dataDir().resolve("kafka"), s.kafka().embeddedPort(),
+          s.kafka().embeddedControllerPort(), classpathCache);
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Points the driver, the journal and Kafka settings at the servers actually in use. */
+  static Config wire(Config base, Settings s, EmbeddedCassandra cassandra, EmbeddedKafka kafka) {
+    Map<String, Object> o = new HashMap<>();
+    List<String> contactPoints = cassandra != null ? List.of(cassandra.contactPoint()) : s.cassandra().contactPoints();
+    o.put("datastax-java-driver.basic.contact-points", contactPoints);
+    o.put("datastax-java-driver.basic.load-balancing-policy.local-datacenter",
+        cassandra != null ? cassandra.localDatacenter() : s.cassandra().localDatacenter());
+    o.put("akka.persistence.cassandra.journal.replication-factor", s.cassandra().replicationFactor());
+    o.put("akka.persistence.cassandra.snapshot.replication-factor", s.cassandra().replicationFactor());
+    if (kafka != null) o.put("thermocline.kafka.bootstrap-servers", kafka.bootstrapServers());
+    return ConfigFactory.parseMap(o).withFallback(base);
+  }
+
+  private static Node startOn(ActorSystem<Void> system, Settings settings, EmbeddedCassandra cassandra,
+      EmbeddedKafka kafka) throws Exception {
+    Config config = system.settings().config();
+    joinCluster(system, config);
+
+    CqlSession session = CassandraSessionRegistry.get(system).sessionFor("akka.persistence.cassandra")
+        .underlying().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    if (settings.cassandra().createSchema()) JournalSchema.create(system, session);
+    ItemStore store = ItemStore.open(session, settings.cassandra().keyspace(), settings.cassandra().replicationFactor(),
+        settings.cassandra().createSchema());
+
+    BucketRange.init(system, settings.store());
+    HotSlotAllocator.init(system, settings.store().layout());
+
+    var layout = settings.store().layout();
+    ItemService items = new ItemService(system, store, layout, settings.http().askTimeout(), Clock.systemUTC());
+    StoreAdmin admin = new StoreAdmin(system, layout, settings.http().askTimeout());
+    HealthChecks health = new HealthChecks((ExtendedActorSystem) system.classicSystem(),
+        HealthCheckSettings.apply(config.getConfig("akka.management.health-checks")));
+
+    Route apiRoute = sealed(Directives.concat(
+        new HealthRoutes(health).route(),
+        new OpenApiRoutes().route(),
+        new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes()).route()));
+    Route adminRoute = sealed(Directives.concat(
+        new HealthRoutes(health).route(),
+        new AdminRoutes(admin, settings.admin().token()).route()));
+
+    ServerBinding api = Http.get(system).newServerAt(settings.http().iface(), settings.http().port())
+        .bind(apiRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    ServerBinding adminApi = Http.get(system).newServerAt(settings.admin().iface(), settings.admin().port())
+        .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
+    return new Node(settings, cassandra, kafka, system, items, admin, api, adminApi);
+  }
+
+  private static void joinCluster(ActorSystem<Void> system, Config config) {
+    if (config.getBoolean("thermocline.cluster.management")) AkkaManagement.get(system.classicSystem()).start();
+    if (config.getBoolean("thermocline.cluster.bootstrap")) {
+      ClusterBootstrap.get(system.classicSystem()).start();
+    } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+      // Alone: a one-node cluster.
+      Cluster cluster = Cluster.get(system);
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+  }
+
+  private static Route sealed(Route route) {
+    return Directives.handleExceptions(Errors.exceptionHandler(),
+        () -> Directives.handleRejections(Errors.rejectionHandler(), () -> route));
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ItemService items() {
+    return items;
+  }
+
+  public StoreAdmin admin() {
+    return admin;
+  }
+
+  public int httpPort() {
+    return api.localAddress().getPort();
+  }
+
+  public int adminPort() {
+    return adminApi.localAddress().getPort();
+  }
+
+  public String kafkaBootstrapServers() {
+    return system.settings().config().getString("thermocline.kafka.bootstrap-servers");
+  }
+
+  @Override
+  public void close() {
+    try {
+      api.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      adminApi.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("unbinding HTTP: {}", e.toString());
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("actor system did not terminate in time: {}", e.toString());
+    }
+    closeQuietly(kafka);
+    closeQuietly(cassandra);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c == null) return;
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {}: {}", c, e.toString());
+    }
+  }
+}

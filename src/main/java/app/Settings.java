@@ -1,0 +1,94 @@
+package app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import embedding.StoreLayout;
+import embedding.StoreSettings;
+import embedding.TierKind;
+import embedding.TierSpec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The {@code thermocline} section of the configuration, read once and validated at start. */
+public record Settings(
+    Path dataDir,
+    StoreSettings store,
+    int imageVectorDim,
+    Cassandra cassandra,
+    Kafka kafka,
+    Http http,
+    Admin admin) {
+
+  public record Cassandra(List<String> contactPoints, String localDatacenter, String keyspace, int replicationFactor,
+      boolean createSchema, int embeddedCqlPort, int embeddedStoragePort) {
+    public boolean embedded() {
+      return contactPoints.isEmpty();
+    }
+  }
+
+  public record Kafka(boolean enabled, String bootstrapServers, int embeddedPort, int embeddedControllerPort) {
+    public boolean embedded() {
+      return enabled && bootstrapServers.isBlank();
+    }
+  }
+
+  public record Http(String iface, int port, long maxBodyBytes, Duration askTimeout) {}
+
+  public record Admin(String iface, int port, String token) {}
+
+  public static Settings from(Config root) {
+    Config c = root.getConfig("thermocline");
+    try {
+      return new Settings(
+          Path.of(c.getString("data-dir")).toAbsolutePath().normalize(),
+          store(c.getConfig("store")),
+          c.getInt("items.image-vector-dim"),
+          new Cassandra(contactPoints(c), c.getString("cassandra.local-datacenter"),
+              c.getString("cassandra.keyspace"), c.getInt("cassandra.replication-factor"),
+              c.getBoolean("cassandra.create-schema"),
+              c.getInt("cassandra.embedded-cql-port"), c.getInt("cassandra.embedded-storage-port")),
+          new Kafka(c.getBoolean("kafka.enabled"), c.getString("kafka.bootstrap-servers"),
+              c.getInt("kafka.embedded-port"), c.getInt("kafka.embedded-controller-port")),
+          new Http(c.getString("http.interface"), c.getInt("http.port"), c.getBytes("http.max-body-bytes"),
+              c.getDuration("http.ask-timeout")),
+          new Admin(c.getString("admin.interface"), c.getInt("admin.port"), c.getString("admin.token")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
+  private static List<String> contactPoints(Config c) {
+    // Accept a list or one comma-separated string (handy for an environment variable).
+    if (c.getValue("cassandra.contact-points").valueType() == com.typesafe.config.ConfigValueType.LIST) {
+      return c.getStringList("cassandra.contact-points");
+    }
+    List<String> out = new ArrayList<>();
+    for (String s : c.getString("cassandra.contact-points").split(",")) if (!s.isBlank()) out.add(s.trim());
+    return out;
+  }
+
+  static StoreSettings store(Config s) {
+    List<TierSpec> tiers = new ArrayList<>();
+    for (Config t : s.getConfigList("tiers")) {
+      tiers.add(new TierSpec(
+          t.getString("name"),
+          TierKind.valueOf(t.getString("kind").toUpperCase(Locale.ROOT)),
+          t.getInt("capacity"),
+          t.getInt("seed"),
+          t.getDouble("alpha"),
+          t.getLong("min-daily-exposure")));
+    }
+    StoreLayout layout = new StoreLayout(s.getInt("dim"), s.getInt("rows-per-range"),
+        (float) s.getDouble("init-std"), tiers);
+    return new StoreSettings(layout,
+        (float) s.getDouble("learning-rate"),
+        (float) s.getDouble("adagrad-epsilon"),
+        (float) s.getDouble("initial-accumulator"),
+        s.getInt("dedup-window"),
+        s.getInt("snapshot-every"),
+        s.getInt("keep-snapshots"));
+  }
+}

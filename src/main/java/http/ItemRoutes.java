@@ -1,0 +1,131 @@
+package http;
+
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.server.AllDirectives;
+import akka.http.javadsl.server.PathMatchers;
+import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import app.ItemService;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import storage.ItemRecord;
+
+/** {@code /v1/items}: register one or many items, read one (API.md). No business logic here. */
+public final class ItemRoutes extends AllDirectives {
+
+  public static final int MAX_BATCH = 1000;
+
+  private final ItemService items;
+  private final ItemRequests requests;
+  private final long maxBodyBytes;
+
+  public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes) {
+    this.items = items;
+    this.requests = requests;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  public Route route() {
+    return pathPrefix("v1", () -> concat(
+        path("items", () -> post(() -> body(this::registerOne))),
+        path("items:batch", () -> post(() -> body(this::registerBatch))),
+        path(PathMatchers.segment("items").slash(PathMatchers.segment()), id -> get(() -> answer(find(id))))));
+  }
+
+  /** The body as a string, bounded: a larger body fails with EntityStreamSizeException → 413. */
+  private Route body(java.util.function.Function<String, CompletionStage<HttpResponse>> handler) {
+    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), b -> answer(call(handler, b))));
+  }
+
+  private static <T> CompletionStage<HttpResponse> call(java.util.function.Function<T, CompletionStage<HttpResponse>> f,
+      T arg) {
+    try {
+      return f.apply(arg);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private Route answer(CompletionStage<HttpResponse> response) {
+    return completeWithFuture(response.exceptionally(Errors::toResponse));
+  }
+
+  private CompletionStage<HttpResponse> registerOne(String body) {
+    ItemRequests.ItemInput input = requests.parse(Json.parseObject(body), "");
+    return items.register(input.itemId(), input.metadata())
+        .thenApply(reg -> Json.response(reg.created() ? 201 : 200, placement(reg.record())));
+  }
+
+  private CompletionStage<HttpResponse> registerBatch(String body) {
+    ObjectNode root = Json.parseObject(body);
+    JsonNode list = root.get("items");
+    if (list == null || !list.isArray()) throw ApiError.badField("items", "items must be an array of items");
+    if (list.size() > MAX_BATCH) {
+      throw ApiError.badField("items", "at most " + MAX_BATCH + " items per batch, got " + list.size());
+    }
+    List<CompletableFuture<String>> outcomes = new ArrayList<>(list.size());
+    for (int i = 0; i < list.size(); i++) {
+      CompletionStage<String> outcome;
+      try {
+        ItemRequests.ItemInput input = requests.parse(list.get(i), "items[" + i + "].");
+        outcome = items.register(input.itemId(), input.metadata()).thenApply(reg -> null);
+      } catch (ApiError e) {
+        outcome = CompletableFuture.completedFuture((e.field() == null ? "" : e.field() + ": ") + e.getMessage());
+      }
+      outcomes.add(outcome.toCompletableFuture()
+          .exceptionally(t -> "not stored, retry: " + Errors.unwrap(t).getClass().getSimpleName()));
+    }
+    return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      ArrayNode rejected = Json.MAPPER.createArrayNode();
+      int accepted = 0;
+      for (int i = 0; i < outcomes.size(); i++) {
+        String error = outcomes.get(i).join();
+        if (error == null) accepted++;
+        else rejected.add(Json.object().put("index", i).put("error", error));
+      }
+      ObjectNode out = Json.object().put("accepted", accepted);
+      out.set("rejected", rejected);
+      return Json.response(200, out);
+    });
+  }
+
+  private CompletionStage<HttpResponse> find(String rawId) {
+    String id = ItemRequests.pathId(rawId);
+    return items.find(id).thenApply(found -> {
+      ItemService.ItemView view = found.orElseThrow(() -> ApiError.notFound("no item " + id));
+      ItemRecord r = view.record();
+      ObjectNode out = placement(r);
+      out.put("alpha", view.alpha());
+      // Exposure counters arrive with the interaction stream; until then nothing has been seen.
+      out.set("exposures", Json.object().put("today", 0).put("total", 0));
+      ObjectNode embedding = Json.object();
+      embedding.set("hash", Json.array(view.hash()));
+      // No metadata encoder yet: the served vector is the hash row.
+      embedding.putNull("meta");
+      embedding.set("final", Json.array(view.hash()));
+      out.set("embedding", embedding);
+      ObjectNode meta = Json.object();
+      ItemRecord.ItemMetadata m = r.metadata();
+      meta.put("title", m.title());
+      meta.set("tags", m.tags() == null ? null : Json.MAPPER.valueToTree(m.tags()));
+      meta.put("category", m.category());
+      meta.put("uploaderId", m.uploaderId());
+      meta.put("createdAt", m.createdAt() == null ? null : m.createdAt().toString());
+      if (m.imageVector() != null) meta.set("imageVector", Json.array(m.imageVector()));
+      out.set("metadata", meta);
+      return Json.response(200, out);
+    });
+  }
+
+  private static ObjectNode placement(ItemRecord r) {
+    ObjectNode out = Json.object().put("itemId", r.itemId()).put("tier", r.tier());
+    if (r.slot() >= 0) out.put("slot", r.slot());
+    else out.put("bucket", r.bucket());
+    return out;
+  }
+}

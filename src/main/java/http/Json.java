@@ -1,0 +1,59 @@
+package http;
+
+import akka.http.javadsl.model.ContentTypes;
+import akka.http.javadsl.model.HttpEntities;
+import akka.http.javadsl.model.HttpResponse;
+import akka.http.javadsl.model.StatusCodes;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** JSON in and out of the HTTP API. Strict parsing: duplicate keys and non-numeric numbers (NaN) are refused. */
+public final class Json {
+
+  static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private Json() {}
+
+  public static ObjectNode object() {
+    return JsonNodeFactory.instance.objectNode();
+  }
+
+  public static ArrayNode array(float[] values) {
+    ArrayNode a = JsonNodeFactory.instance.arrayNode(values.length);
+    for (float v : values) a.add(v);
+    return a;
+  }
+
+  /** Parses a request body; anything but one JSON object is a 400. */
+  public static ObjectNode parseObject(String body) {
+    JsonNode node;
+    try {
+      node = MAPPER.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw ApiError.badField(null, "body is not valid JSON: " + e.getOriginalMessage());
+    }
+    if (node == null || !node.isObject()) throw ApiError.badField(null, "body must be a JSON object");
+    return (ObjectNode) node;
+  }
+
+  public static HttpResponse response(int status, JsonNode body) {
+    try {
+      return HttpResponse.create().withStatus(StatusCodes.get(status))
+          .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, MAPPER.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot render JSON", e);
+    }
+  }
+
+  public static HttpResponse error(int status, String message, String field) {
+    ObjectNode body = object().put("error", message);
+    if (field != null) body.put("field", field);
+    return response(status, body);
+  }
+}

@@ -1,0 +1,120 @@
+package storage;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.Row;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** The items table (DataStax driver, async). */
+public final class ItemStore {
+
+  /** The outcome of an insert-if-absent: the row that is now stored, and whether this call created it. */
+  public record Registration(ItemRecord record, boolean created) {}
+
+  private final CqlSession session;
+  // Every write is a lightweight transaction: mixing them with plain writes on one partition can reorder
+  // under clock skew.
+  private final PreparedStatement insertIfAbsent;
+  private final PreparedStatement updateMetadata;
+  private final PreparedStatement markCounted;
+  private final PreparedStatement selectOne;
+
+  private ItemStore(CqlSession session, String keyspace) {
+    this.session = session;
+    String cols = "item_id, title, tags, category, uploader_id, created_at, image_vector, tier, bucket, slot, "
+        + "counted, registered_at, updated_at";
+    this.insertIfAbsent = session.prepare("INSERT INTO " + keyspace + ".items (" + cols
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?) IF NOT EXISTS");
+    this.updateMetadata = session.prepare("UPDATE " + keyspace + ".items SET title = ?, tags = ?, category = ?, "
+        + "uploader_id = ?, created_at = ?, image_vector = ?, updated_at = ? WHERE item_id = ? IF EXISTS");
+    this.markCounted = session.prepare("UPDATE " + keyspace + ".items SET counted = true WHERE item_id = ? IF EXISTS");
+    this.selectOne = session.prepare("SELECT " + cols + " FROM " + keyspace + ".items WHERE item_id = ?");
+  }
+
+  /** Creates the keyspace and tables if missing and asked to (idempotent), then prepares the statements. */
+  public static ItemStore open(CqlSession session, String keyspace, int replicationFactor, boolean createSchema) {
+    if (!keyspace.matches("[a-z][a-z0-9_]{0,47}")) throw new IllegalArgumentException("bad keyspace name " + keyspace);
+    if (createSchema) for (String statement : schema(keyspace, replicationFactor)) session.execute(statement);
+    return new ItemStore(session, keyspace);
+  }
+
+  static List<String> schema(String keyspace, int replicationFactor) {
+    try (InputStream in = ItemStore.class.getResourceAsStream("/schema.cql")) {
+      String text = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .replace("${keyspace}", keyspace)
+          .replace("${replication_factor}", Integer.toString(replicationFactor))
+          .replaceAll("(?m)^\\s*--.*$", "");
+      return java.util.Arrays.stream(text.split(";")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read schema.cql", e);
+    }
+  }
+
+  /**
+   * Inserts the item if it is new (lightweight transaction); otherwise replaces its metadata and returns the
+   * stored placement. Two concurrent first registrations agree on one winner.
+   */
+  public CompletionStage<Registration> register(String itemId, ItemRecord.ItemMetadata m, String tier, int bucket,
+      int slot, Instant now) {
+    var insert = insertIfAbsent.bind(itemId, m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
+        encode(m.imageVector()), tier, bucket, slot, now, now);
+    return session.executeAsync(insert).thenCompose(rs -> {
+      if (rs.wasApplied()) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+            new Registration(new ItemRecord(itemId, m, tier, bucket, slot, false, now, now), true));
+      }
+      ItemRecord existing = read(rs.one());
+      var update = updateMetadata.bind(m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
+          encode(m.imageVector()), now, itemId);
+      return session.executeAsync(update).thenApply(ignored -> new Registration(
+          new ItemRecord(itemId, m, existing.tier(), existing.bucket(), existing.slot(), existing.counted(),
+              existing.registeredAt(), now), false));
+    });
+  }
+
+  public CompletionStage<Void> markCounted(String itemId) {
+    return session.executeAsync(markCounted.bind(itemId)).thenApply(rs -> null);
+  }
+
+  public CompletionStage<Optional<ItemRecord>> find(String itemId) {
+    return session.executeAsync(selectOne.bind(itemId))
+        .thenApply(AsyncResultSet::one)
+        .thenApply(row -> Optional.ofNullable(row).map(ItemStore::read));
+  }
+
+  private static ItemRecord read(Row r) {
+    var meta = new ItemRecord.ItemMetadata(r.getString("title"), r.getList("tags", String.class),
+        r.getString("category"), r.getString("uploader_id"), r.getInstant("created_at"),
+        decode(r.getByteBuffer("image_vector")));
+    List<String> tags = meta.tags() == null || meta.tags().isEmpty() ? null : meta.tags();
+    meta = new ItemRecord.ItemMetadata(meta.title(), tags, meta.category(), meta.uploaderId(), meta.createdAt(),
+        meta.imageVector());
+    return new ItemRecord(r.getString("item_id"), meta, r.getString("tier"),
+        r.isNull("bucket") ? -1 : r.getInt("bucket"), r.isNull("slot") ? -1 : r.getInt("slot"),
+        r.getBoolean("counted"), r.getInstant("registered_at"), r.getInstant("updated_at"));
+  }
+
+  private static ByteBuffer encode(float[] v) {
+    if (v == null) return null;
+    ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (float x : v) b.putFloat(x);
+    return b.flip();
+  }
+
+  private static float[] decode(ByteBuffer b) {
+    if (b == null) return null;
+    ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    float[] v = new float[le.remaining() / 4];
+    for (int i = 0; i < v.length; i++) v[i] = le.getFloat();
+    return v;
+  }
+}
