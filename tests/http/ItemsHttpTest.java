@@ -34,7 +34,10 @@ class ItemsHttpTest {
     node = TestNodes.start(TestNodes.config("items_http", Map.of(
         "thermocline.http.max-body-bytes", 65536,
         "thermocline.items.image-vector-dim", 4,
-        "thermocline.admin.token", "s3cret")));
+        "thermocline.admin.token", "s3cret",
+        // As in production: Management's Cassandra readiness check starts the journal early.
+        "thermocline.cluster.management", true,
+        "akka.management.http.port", 0)));
   }
 
   @AfterAll

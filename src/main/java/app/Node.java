@@ -143,13 +143,14 @@ public final class Node implements AutoCloseable {
   private static Node startOn(ActorSystem<Void> system, Settings settings, EmbeddedCassandra cassandra,
       EmbeddedKafka kafka) throws Exception {
     Config config = system.settings().config();
-    joinCluster(system, config);
-
+    // Schema first: the journal caches its prepared statements when it starts, and Akka Management's
+    // Cassandra readiness check starts it; a statement prepared before its keyspace exists fails forever.
     CqlSession session = CassandraSessionRegistry.get(system).sessionFor("akka.persistence.cassandra")
         .underlying().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     if (settings.cassandra().createSchema()) JournalSchema.create(system, session);
     ItemStore store = ItemStore.open(session, settings.cassandra().keyspace(), settings.cassandra().replicationFactor(),
         settings.cassandra().createSchema());
+    joinCluster(system, config);
 
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, settings.store().layout());
