@@ -13,6 +13,7 @@ public final class OrphanMaker {
                 Sleeper.class.getName(), List.of("120"));
         System.out.println("child-pid=" + child.pid());
         System.out.flush();
-        Thread.sleep(120_000);
+        // Idle until the test kills this process.
+        new java.util.concurrent.CountDownLatch(1).await(120, java.util.concurrent.TimeUnit.SECONDS);
     }
 }
