@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
-    subcommands = {Bench.Store.class})
+    subcommands = {Bench.Store.class, Bench.HttpRecall.class})
 final class Bench implements Runnable {
 
   @Override
@@ -42,6 +42,36 @@ final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new StoreBench(this).run();
+    }
+  }
+
+  @Command(name = "http-recall", mixinStandardHelpOptions = true,
+      description = "Recall req/s and latency over HTTP against a running node, and ingest → recallable latency.")
+  static final class HttpRecall implements Callable<Integer> {
+    @Option(names = "--url", defaultValue = "http://localhost:8080", description = "the node's API")
+    String url;
+
+    @Option(names = "--n", defaultValue = "1000000", description = "items to load (and to draw recent items from)")
+    long n;
+
+    @Option(names = "--skip-load", description = "the node already holds the --n bench items")
+    boolean skipLoad;
+
+    @Option(names = "--concurrency", split = ",", defaultValue = "1,4,16,64", description = "closed-loop clients")
+    int[] concurrency;
+
+    @Option(names = "--seconds", defaultValue = "20", description = "measurement time per concurrency")
+    int seconds;
+
+    @Option(names = "--k", defaultValue = "50", description = "items per recall")
+    int k;
+
+    @Option(names = "--ingest-samples", defaultValue = "200", description = "new items timed until recallable")
+    int ingestSamples;
+
+    @Override
+    public Integer call() throws Exception {
+      return new HttpRecallBench(this).run();
     }
   }
 }

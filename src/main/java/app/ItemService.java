@@ -15,7 +15,11 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import storage.ItemRecord;
+import storage.InteractionStore;
 import storage.ItemStore;
+import storage.ShardMembership;
+import actors.RetrievalShard;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
 
 /**
  * Registers and reads items: the items table says where an item's row lives, the {@link BucketRange} that
@@ -25,24 +29,36 @@ import storage.ItemStore;
  * operation id derived from the item (a repeat is a no-op in the range), then mark the row counted. A crash
  * between steps leaves {@code counted = false}, and the next registration of the item finishes the job.
  */
-public final class ItemService {
+public final class ItemService implements RetrievalShard.ItemSource {
 
   public record Registered(ItemRecord record, boolean created) {}
 
-  /** An item with its current hash row and the fusion weight of its tier. */
-  public record ItemView(ItemRecord record, float[] hash, double alpha) {}
+  /** An item with its current hash row, the fusion weight of its tier and its exposure counts. */
+  public record ItemView(ItemRecord record, float[] hash, double alpha, InteractionStore.Exposures exposures) {}
 
   private final ActorSystem<?> system;
   private final ItemStore store;
   private final StoreLayout layout;
   private final Duration askTimeout;
   private final Clock clock;
-  private final Map<String, ItemHasher> hashers = new HashMap<>();
+  private static final int REBUILD_CHUNK = 200;
 
-  public ItemService(ActorSystem<?> system, ItemStore store, StoreLayout layout, Duration askTimeout, Clock clock) {
+  private final Map<String, ItemHasher> hashers = new HashMap<>();
+  private final ShardMembership membership;
+  private final InteractionStore interactions;
+  private final int shards;
+  // Own seeds: shard placement must not correlate with bucket placement.
+  private final ItemHasher shardHasher = new ItemHasher(0x2c1b3c6d);
+  private final ItemHasher partHasher = new ItemHasher(0x297a2d39);
+
+  public ItemService(ActorSystem<?> system, ItemStore store, ShardMembership membership, InteractionStore interactions,
+      StoreLayout layout, int shards, Duration askTimeout, Clock clock) {
     this.system = system;
     this.store = store;
+    this.membership = membership;
+    this.interactions = interactions;
     this.layout = layout;
+    this.shards = shards;
     this.askTimeout = askTimeout;
     this.clock = clock;
     for (TierSpec t : layout.tiers()) {
@@ -56,12 +72,118 @@ public final class ItemService {
     return hashers.get(entry.name()).bucket(itemId, entry.capacity());
   }
 
+  public int shardOf(String itemId) {
+    return shardHasher.bucket(itemId, shards);
+  }
+
+  /** The retrieval shards as recall sees them. */
+  public RecallService.Shards shards() {
+    return new RecallService.Shards() {
+      @Override
+      public int count() {
+        return shards;
+      }
+
+      @Override
+      public int shardOf(String itemId) {
+        return ItemService.this.shardOf(itemId);
+      }
+
+      @Override
+      public akka.actor.typed.RecipientRef<RetrievalShard.Command> ref(int shard) {
+        return ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard));
+      }
+    };
+  }
+
+  private EntityRef<RetrievalShard.Command> shard(String itemId) {
+    return ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shardOf(itemId)));
+  }
+
+  /**
+   * Registers (or updates) an item and makes it recallable before answering: items table, occupancy count,
+   * shard membership (so a shard rebuild finds it), then the shard's index.
+   */
   public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
     String tier = layout.entryTier().name();
     return store.register(itemId, metadata, tier, entryBucket(itemId), -1, clock.instant())
-        .thenCompose(reg -> reg.record().counted()
-            ? CompletableFuture.completedFuture(new Registered(reg.record(), reg.created()))
-            : countOccupant(reg.record()).thenApply(ignored -> new Registered(reg.record(), reg.created())));
+        .thenCompose(reg -> (reg.record().counted()
+            ? CompletableFuture.<Void>completedFuture(null)
+            : countOccupant(reg.record()))
+            .thenCompose(ignored -> membership.add(shardOf(itemId), partHasher.bucket(itemId, ShardMembership.PARTS),
+                itemId))
+            .thenCompose(ignored -> index(reg.record()))
+            .thenApply(ignored -> new Registered(reg.record(), reg.created())));
+  }
+
+  private CompletionStage<Void> index(ItemRecord item) {
+    return readRow(item.tier(), item.row()).thenCompose(vector -> shard(item.itemId())
+        .<RetrievalShard.Done>ask(replyTo -> new RetrievalShard.Upsert(indexed(item, vector, 0), replyTo), askTimeout)
+        .thenAccept(done -> {
+          if (done.error() != null) throw new IllegalStateException("not indexed: " + done.error());
+        }));
+  }
+
+  private static RetrievalShard.IndexedItem indexed(ItemRecord item, float[] vector, double popularity) {
+    var m = item.metadata();
+    long created = m.createdAt() != null ? m.createdAt().toEpochMilli() : item.registeredAt().toEpochMilli();
+    return new RetrievalShard.IndexedItem(item.itemId(), vector, m.category(), item.tier(), created, popularity);
+  }
+
+  /**
+   * Removes an item: from recall first, then its shard membership, its bucket's count and its row. Each
+   * step is idempotent, so a failed delete can be repeated. False if the item is unknown.
+   */
+  public CompletionStage<Boolean> delete(String itemId) {
+    return store.find(itemId).thenCompose(found -> {
+      if (found.isEmpty()) return CompletableFuture.completedFuture(false);
+      ItemRecord item = found.get();
+      int rowsPerRange = layout.rowsPerRange();
+      String opId = "unregister:" + item.tier() + ":" + item.row() + ":" + itemId + ":" + item.registeredAt().toEpochMilli();
+      return shard(itemId).<RetrievalShard.Done>ask(r -> new RetrievalShard.Delete(itemId, r), askTimeout)
+          .thenCompose(ignored -> membership.remove(shardOf(itemId), partHasher.bucket(itemId, ShardMembership.PARTS),
+              itemId))
+          .thenCompose(ignored -> !item.counted() ? CompletableFuture.<Void>completedFuture(null)
+              : ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY,
+                      StoreLayout.entityId(item.tier(), item.row() / rowsPerRange))
+                  .<BucketRange.Ack>ask(r -> new BucketRange.RemoveOccupant(opId, item.row() % rowsPerRange, r),
+                      askTimeout)
+                  .thenAccept(ack -> {
+                    // Rejected = already uncounted by an earlier attempt of this delete.
+                  }))
+          .thenCompose(ignored -> store.delete(itemId))
+          .thenApply(ignored -> true);
+    });
+  }
+
+  /** Rebuild of one retrieval shard: its items, their current rows and popularity, page by page. */
+  @Override
+  public CompletionStage<Long> forEachItem(int shardNo,
+      java.util.function.Function<java.util.List<RetrievalShard.IndexedItem>, CompletionStage<Void>> page) {
+    return membership.forEach(shardNo, ids -> loadAll(ids, 0, new java.util.ArrayList<>()).thenCompose(page::apply));
+  }
+
+  /** Loads items in chunks, so a page never puts more than a few hundred requests in flight. */
+  private CompletionStage<java.util.List<RetrievalShard.IndexedItem>> loadAll(java.util.List<String> ids, int from,
+      java.util.List<RetrievalShard.IndexedItem> out) {
+    if (from >= ids.size()) return CompletableFuture.completedFuture(out);
+    int to = Math.min(ids.size(), from + REBUILD_CHUNK);
+    java.util.List<CompletableFuture<java.util.Optional<RetrievalShard.IndexedItem>>> loads = new java.util.ArrayList<>();
+    for (String id : ids.subList(from, to)) loads.add(load(id).toCompletableFuture());
+    return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+      for (var l : loads) l.join().ifPresent(out::add);
+      return loadAll(ids, to, out);
+    });
+  }
+
+  private CompletionStage<java.util.Optional<RetrievalShard.IndexedItem>> load(String itemId) {
+    return store.find(itemId).thenCompose(found -> {
+      if (found.isEmpty()) return CompletableFuture.completedFuture(java.util.Optional.empty());
+      ItemRecord item = found.get();
+      var row = readRow(item.tier(), item.row()).toCompletableFuture();
+      var exposure = interactions.exposures(itemId, clock.instant()).toCompletableFuture();
+      return row.thenCombine(exposure, (vector, ex) -> java.util.Optional.of(indexed(item, vector, ex.total())));
+    });
   }
 
   private CompletionStage<Void> countOccupant(ItemRecord item) {
@@ -81,8 +203,9 @@ public final class ItemService {
     return store.find(itemId).thenCompose(found -> {
       if (found.isEmpty()) return CompletableFuture.completedFuture(Optional.<ItemView>empty());
       ItemRecord item = found.get();
-      return readRow(item.tier(), item.row()).thenApply(hash ->
-          Optional.of(new ItemView(item, hash, layout.tier(item.tier()).initialAlpha())));
+      var exposures = interactions.exposures(itemId, clock.instant()).toCompletableFuture();
+      return readRow(item.tier(), item.row()).thenCombine(exposures, (hash, ex) ->
+          Optional.of(new ItemView(item, hash, layout.tier(item.tier()).initialAlpha(), ex)));
     });
   }
 

@@ -25,6 +25,12 @@ import http.HealthRoutes;
 import http.ItemRequests;
 import http.ItemRoutes;
 import http.OpenApiRoutes;
+import http.RecallRoutes;
+import http.InteractionRoutes;
+import actors.RetrievalShard;
+import model.UserTower;
+import storage.InteractionStore;
+import storage.ShardMembership;
 import infra.EmbeddedCassandra;
 import infra.EmbeddedKafka;
 import infra.ServerClasspath;
@@ -56,17 +62,22 @@ public final class Node implements AutoCloseable {
   private final EmbeddedKafka kafka;
   private final ActorSystem<Void> system;
   private final ItemService items;
+  private final RecallService recall;
   private final StoreAdmin admin;
+  private final Streams streams;
   private final ServerBinding api;
   private final ServerBinding adminApi;
 
   private Node(Settings settings, EmbeddedCassandra cassandra, EmbeddedKafka kafka, ActorSystem<Void> system,
-      ItemService items, StoreAdmin admin, ServerBinding api, ServerBinding adminApi) {
+      ItemService items, RecallService recall, StoreAdmin admin, Streams streams, ServerBinding api,
+      ServerBinding adminApi) {
+    this.streams = streams;
     this.settings = settings;
     this.cassandra = cassandra;
     this.kafka = kafka;
     this.system = system;
     this.items = items;
+    this.recall = recall;
     this.admin = admin;
     this.api = api;
     this.adminApi = adminApi;
@@ -152,19 +163,35 @@ public final class Node implements AutoCloseable {
         settings.cassandra().createSchema());
     joinCluster(system, config);
 
-    BucketRange.init(system, settings.store());
-    HotSlotAllocator.init(system, settings.store().layout());
+    String keyspace = settings.cassandra().keyspace();
+    InteractionStore interactions = new InteractionStore(session, keyspace);
+    ShardMembership membership = new ShardMembership(session, keyspace);
 
     var layout = settings.store().layout();
-    ItemService items = new ItemService(system, store, layout, settings.http().askTimeout(), Clock.systemUTC());
+    var clock = Clock.systemUTC();
+    ItemService items = new ItemService(system, store, membership, interactions, layout,
+        settings.retrieval().shards(), settings.http().askTimeout(), clock);
+    BucketRange.init(system, settings.store());
+    HotSlotAllocator.init(system, layout);
+    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items);
+    RecallService recall = new RecallService(system, interactions::history, items.shards(),
+        new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
+        settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
     StoreAdmin admin = new StoreAdmin(system, layout, settings.http().askTimeout());
     HealthChecks health = new HealthChecks((ExtendedActorSystem) system.classicSystem(),
         HealthCheckSettings.apply(config.getConfig("akka.management.health-checks")));
 
+    Streams streams = settings.kafka().enabled()
+        ? Streams.start(system, config, new StreamEffects(system, interactions, items,
+            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock))
+        : null;
+
     Route apiRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
         new OpenApiRoutes().route(),
-        new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes()).route()));
+        new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes()).route(),
+        new RecallRoutes(recall, settings.http().maxBodyBytes()).route(),
+        new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes()).route()));
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
         new AdminRoutes(admin, settings.admin().token()).route()));
@@ -174,7 +201,7 @@ public final class Node implements AutoCloseable {
     ServerBinding adminApi = Http.get(system).newServerAt(settings.admin().iface(), settings.admin().port())
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
-    return new Node(settings, cassandra, kafka, system, items, admin, api, adminApi);
+    return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, api, adminApi);
   }
 
   private static void joinCluster(ActorSystem<Void> system, Config config) {
@@ -205,6 +232,10 @@ public final class Node implements AutoCloseable {
     return items;
   }
 
+  public RecallService recall() {
+    return recall;
+  }
+
   public StoreAdmin admin() {
     return admin;
   }
@@ -229,6 +260,7 @@ public final class Node implements AutoCloseable {
     } catch (Exception e) {
       log.warn("unbinding HTTP: {}", e.toString());
     }
+    if (streams != null) streams.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -20,7 +20,13 @@ public record Settings(
     Cassandra cassandra,
     Kafka kafka,
     Http http,
-    Admin admin) {
+    Admin admin,
+    Retrieval retrieval,
+    Recall recall) {
+
+  public record Retrieval(int shards, int ef, retrieval.IndexParams params) {}
+
+  public record Recall(Duration shardTimeout, Duration historyHalfLife, model.InteractionWeights weights) {}
 
   public record Cassandra(List<String> contactPoints, String localDatacenter, String keyspace, int replicationFactor,
       boolean createSchema, int embeddedCqlPort, int embeddedStoragePort) {
@@ -54,7 +60,9 @@ public record Settings(
               c.getInt("kafka.embedded-port"), c.getInt("kafka.embedded-controller-port")),
           new Http(c.getString("http.interface"), c.getInt("http.port"), c.getBytes("http.max-body-bytes"),
               c.getDuration("http.ask-timeout")),
-          new Admin(c.getString("admin.interface"), c.getInt("admin.port"), c.getString("admin.token")));
+          new Admin(c.getString("admin.interface"), c.getInt("admin.port"), c.getString("admin.token")),
+          retrieval(c.getConfig("retrieval"), c.getInt("store.dim")),
+          recall(c.getConfig("recall")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
     }
@@ -68,6 +76,20 @@ public record Settings(
     List<String> out = new ArrayList<>();
     for (String s : c.getString("cassandra.contact-points").split(",")) if (!s.isBlank()) out.add(s.trim());
     return out;
+  }
+
+  static Retrieval retrieval(Config r, int dim) {
+    int shards = r.getInt("shards");
+    if (shards < 1) throw new IllegalArgumentException("retrieval.shards must be >= 1");
+    return new Retrieval(shards, r.getInt("ef"), new retrieval.IndexParams(dim, r.getInt("max-degree"),
+        r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")));
+  }
+
+  static Recall recall(Config r) {
+    java.util.Map<String, Double> weights = new java.util.HashMap<>();
+    for (var e : r.getConfig("weights").entrySet()) weights.put(e.getKey(), r.getDouble("weights." + e.getKey()));
+    return new Recall(r.getDuration("shard-timeout"), r.getDuration("history-half-life"),
+        new model.InteractionWeights(weights));
   }
 
   static StoreSettings store(Config s) {

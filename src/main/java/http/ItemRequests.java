@@ -43,8 +43,13 @@ public final class ItemRequests {
 
   /** An item id as it appears in a URL path. */
   public static String pathId(String id) {
+    return pathIdField(id, "itemId");
+  }
+
+  /** An identifier (1–128 characters, no control characters) that the error names as {@code field}. */
+  public static String pathIdField(String id, String field) {
     String problem = idProblem(id);
-    if (problem != null) throw ApiError.badField("itemId", "itemId " + problem);
+    if (problem != null) throw ApiError.badField(field, field + " " + problem);
     return id;
   }
 

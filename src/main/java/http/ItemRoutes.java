@@ -34,7 +34,9 @@ public final class ItemRoutes extends AllDirectives {
     return pathPrefix("v1", () -> concat(
         path("items", () -> post(() -> body(this::registerOne))),
         path("items:batch", () -> post(() -> body(this::registerBatch))),
-        path(PathMatchers.segment("items").slash(PathMatchers.segment()), id -> get(() -> answer(find(id))))));
+        path(PathMatchers.segment("items").slash(PathMatchers.segment()), id -> concat(
+            get(() -> answer(find(id))),
+            delete(() -> answer(remove(id)))))));
   }
 
   /** The body as a string, bounded: a larger body fails with EntityStreamSizeException → 413. */
@@ -101,8 +103,7 @@ public final class ItemRoutes extends AllDirectives {
       ItemRecord r = view.record();
       ObjectNode out = placement(r);
       out.put("alpha", view.alpha());
-      // Exposure counters arrive with the interaction stream; until then nothing has been seen.
-      out.set("exposures", Json.object().put("today", 0).put("total", 0));
+      out.set("exposures", Json.object().put("today", view.exposures().today()).put("total", view.exposures().total()));
       ObjectNode embedding = Json.object();
       embedding.set("hash", Json.array(view.hash()));
       // No metadata encoder yet: the served vector is the hash row.
@@ -119,6 +120,14 @@ public final class ItemRoutes extends AllDirectives {
       if (m.imageVector() != null) meta.set("imageVector", Json.array(m.imageVector()));
       out.set("metadata", meta);
       return Json.response(200, out);
+    });
+  }
+
+  private CompletionStage<HttpResponse> remove(String rawId) {
+    String id = ItemRequests.pathId(rawId);
+    return items.delete(id).thenApply(found -> {
+      if (!found) throw ApiError.notFound("no item " + id);
+      return HttpResponse.create().withStatus(204);
     });
   }
 

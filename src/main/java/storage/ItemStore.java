@@ -27,6 +27,7 @@ public final class ItemStore {
   private final PreparedStatement updateMetadata;
   private final PreparedStatement markCounted;
   private final PreparedStatement selectOne;
+  private final PreparedStatement deleteOne;
 
   private ItemStore(CqlSession session, String keyspace) {
     this.session = session;
@@ -38,6 +39,7 @@ public final class ItemStore {
         + "uploader_id = ?, created_at = ?, image_vector = ?, updated_at = ? WHERE item_id = ? IF EXISTS");
     this.markCounted = session.prepare("UPDATE " + keyspace + ".items SET counted = true WHERE item_id = ? IF EXISTS");
     this.selectOne = session.prepare("SELECT " + cols + " FROM " + keyspace + ".items WHERE item_id = ?");
+    this.deleteOne = session.prepare("DELETE FROM " + keyspace + ".items WHERE item_id = ? IF EXISTS");
   }
 
   /** Creates the keyspace and tables if missing and asked to (idempotent), then prepares the statements. */
@@ -83,6 +85,11 @@ public final class ItemStore {
 
   public CompletionStage<Void> markCounted(String itemId) {
     return session.executeAsync(markCounted.bind(itemId)).thenApply(rs -> null);
+  }
+
+  /** Deletes the item's row; false if there was none. */
+  public CompletionStage<Boolean> delete(String itemId) {
+    return session.executeAsync(deleteOne.bind(itemId)).thenApply(AsyncResultSet::wasApplied);
   }
 
   public CompletionStage<Optional<ItemRecord>> find(String itemId) {

@@ -1,0 +1,243 @@
+package actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import akka.cluster.sharding.typed.ClusterShardingSettings;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.cluster.sharding.typed.javadsl.Entity;
+import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import retrieval.Hit;
+import retrieval.IndexParams;
+import retrieval.ShardCatalog;
+import retrieval.VectorIndex;
+
+/**
+ * One of a fixed number of in-memory HNSW shards (entity id = shard number) over the served vectors of its
+ * items. Holds nothing durable: at start it rebuilds itself from the store, page by page, and answers
+ * searches once that is done (before, it says it is not ready, and recall marks its answer partial).
+ * Remembered by sharding, so every shard runs somewhere in the cluster at all times.
+ */
+public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "RetrievalShard");
+
+  // ---- protocol ----
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** An item as the shard indexes it. {@code popularity} = exposure-weighted count so far. */
+  public record IndexedItem(String itemId, float[] vector, String category, String tier, long createdAtMillis,
+      double popularity) implements CborSerializable {}
+
+  public record Upsert(IndexedItem item, ActorRef<Done> replyTo) implements Command {}
+
+  public record Delete(String itemId, ActorRef<Done> replyTo) implements Command {}
+
+  /** Top-k by cosine among items not excluded and (if given) of the category. */
+  public record Search(float[] query, int k, int ef, List<String> exclude, String category,
+      ActorRef<Result> replyTo) implements Command {}
+
+  /** Popular and fresh items, for users with nothing to go on. */
+  public record Fallback(int k, List<String> exclude, String category, ActorRef<Result> replyTo)
+      implements Command {}
+
+  public record GetVectors(List<String> itemIds, ActorRef<VectorsFound> replyTo) implements Command {}
+
+  /** Exposure seen by the interaction stream: adds to the items' popularity. */
+  public record AddPopularity(List<String> itemIds, double[] amounts) implements Command {}
+
+  public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
+
+  /** Page of the rebuild, from the store. */
+  record RebuildPage(List<IndexedItem> items) implements Command {}
+
+  record RebuildFinished(long items, String error) implements Command {}
+
+  /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
+  public record Done(String itemId, String error) implements CborSerializable {}
+
+  /** {@code ready} false: the shard is still rebuilding and {@code hits} is empty. */
+  public record Result(int shard, boolean ready, List<Scored> hits, List<Scored> fresh) implements CborSerializable {}
+
+  public record Scored(String itemId, float score, String tier) implements CborSerializable {}
+
+  public record VectorsFound(List<String> itemIds, List<float[]> vectors) implements CborSerializable {}
+
+  public record Summary(int shard, boolean ready, int items, int deletedNodes, long heapBytes, long rebuiltItems)
+      implements CborSerializable {}
+
+  /** Where a shard's items come from when it starts: pages of items, then the total. */
+  public interface ItemSource {
+    CompletionStage<Long> forEachItem(int shard, Function<List<IndexedItem>, CompletionStage<Void>> page);
+  }
+
+  // ---- behavior ----
+
+  public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source))
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+    // Start every shard now: each rebuilds its index before the first recall needs it.
+    for (int s = 0; s < shards; s++) {
+      sharding.entityRefFor(TYPE_KEY, Integer.toString(s)).tell(new GetSummary(system.ignoreRef()));
+    }
+  }
+
+  public static Behavior<Command> create(int shard, IndexParams params, ItemSource source) {
+    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source));
+  }
+
+  private final int shard;
+  private final ShardCatalog catalog;
+  private boolean ready;
+  private long rebuilt;
+
+  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source) {
+    super(ctx);
+    this.shard = shard;
+    this.catalog = new ShardCatalog(new VectorIndex(params));
+    ctx.getLog().info("retrieval shard {} rebuilding from the store", shard);
+    var self = ctx.getSelf();
+    ctx.pipeToSelf(source.forEachItem(shard, page -> {
+          self.tell(new RebuildPage(page));
+          return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }),
+        (n, failure) -> new RebuildFinished(n == null ? 0 : n, failure == null ? null : failure.toString()));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Upsert.class, this::onUpsert)
+        .onMessage(Delete.class, this::onDelete)
+        .onMessage(Search.class, this::onSearch)
+        .onMessage(Fallback.class, this::onFallback)
+        .onMessage(GetVectors.class, this::onGetVectors)
+        .onMessage(AddPopularity.class, this::onAddPopularity)
+        .onMessage(GetSummary.class, this::onSummary)
+        .onMessage(RebuildPage.class, this::onRebuildPage)
+        .onMessage(RebuildFinished.class, this::onRebuildFinished)
+        .build();
+  }
+
+  private void index(IndexedItem i) {
+    catalog.upsert(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity());
+  }
+
+  private Behavior<Command> onUpsert(Upsert cmd) {
+    try {
+      index(cmd.item());
+      cmd.replyTo().tell(new Done(cmd.item().itemId(), null));
+    } catch (IllegalArgumentException e) {
+      cmd.replyTo().tell(new Done(cmd.item().itemId(), e.getMessage()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDelete(Delete cmd) {
+    catalog.delete(cmd.itemId());
+    cmd.replyTo().tell(new Done(cmd.itemId(), null));
+    compactIfNeeded();
+    return this;
+  }
+
+  private Behavior<Command> onSearch(Search cmd) {
+    if (!ready) {
+      cmd.replyTo().tell(new Result(shard, false, List.of(), List.of()));
+      return this;
+    }
+    Set<String> exclude = new HashSet<>(cmd.exclude());
+    List<Hit> hits = catalog.search(cmd.query(), cmd.k(), cmd.ef(), exclude, cmd.category());
+    cmd.replyTo().tell(new Result(shard, true, scored(hits), List.of()));
+    return this;
+  }
+
+  private Behavior<Command> onFallback(Fallback cmd) {
+    if (!ready) {
+      cmd.replyTo().tell(new Result(shard, false, List.of(), List.of()));
+      return this;
+    }
+    Set<String> exclude = new HashSet<>(cmd.exclude());
+    cmd.replyTo().tell(new Result(shard, true,
+        scored(catalog.popular(cmd.k(), exclude, cmd.category(), System.currentTimeMillis())),
+        scored(catalog.freshest(cmd.k(), exclude, cmd.category()))));
+    return this;
+  }
+
+  private List<Scored> scored(List<Hit> hits) {
+    List<Scored> out = new ArrayList<>(hits.size());
+    for (Hit h : hits) out.add(new Scored(h.itemId(), h.score(), catalog.tier(h.itemId())));
+    return out;
+  }
+
+  private Behavior<Command> onGetVectors(GetVectors cmd) {
+    List<String> found = new ArrayList<>();
+    List<float[]> vectors = new ArrayList<>();
+    for (String id : cmd.itemIds()) {
+      float[] v = catalog.vector(id);
+      if (v != null) {
+        found.add(id);
+        vectors.add(v);
+      }
+    }
+    cmd.replyTo().tell(new VectorsFound(found, vectors));
+    return this;
+  }
+
+  private Behavior<Command> onAddPopularity(AddPopularity cmd) {
+    long now = System.currentTimeMillis();
+    for (int i = 0; i < cmd.itemIds().size(); i++) catalog.addPopularity(cmd.itemIds().get(i), cmd.amounts()[i], now);
+    return this;
+  }
+
+  private Behavior<Command> onSummary(GetSummary cmd) {
+    cmd.replyTo().tell(new Summary(shard, ready, catalog.size(), catalog.deletedNodes(), catalog.heapBytesEstimate(),
+        rebuilt));
+    return this;
+  }
+
+  private Behavior<Command> onRebuildPage(RebuildPage page) {
+    // Items upserted while the rebuild runs are newer than the store's copy: keep them.
+    for (IndexedItem item : page.items()) {
+      if (catalog.contains(item.itemId())) continue;
+      try {
+        index(item);
+      } catch (IllegalArgumentException e) {
+        getContext().getLog().warn("retrieval shard {}: item {} not indexed: {}", shard, item.itemId(), e.getMessage());
+      }
+    }
+    rebuilt += page.items().size();
+    if (rebuilt % 50_000 < page.items().size()) {
+      getContext().getLog().info("retrieval shard {}: {} items rebuilt", shard, rebuilt);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRebuildFinished(RebuildFinished done) {
+    if (done.error() != null) {
+      // Throwing restarts nothing for a sharded entity; stop so the next message starts a fresh rebuild.
+      getContext().getLog().error("retrieval shard {} rebuild failed: {}; restarting", shard, done.error());
+      return Behaviors.stopped();
+    }
+    ready = true;
+    getContext().getLog().info("retrieval shard {} ready: {} items", shard, catalog.size());
+    return this;
+  }
+
+  private void compactIfNeeded() {
+    if (catalog.compactIfNeeded()) {
+      getContext().getLog().info("retrieval shard {} compacted: {} items", shard, catalog.size());
+    }
+  }
+}

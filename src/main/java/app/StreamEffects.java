@@ -1,0 +1,115 @@
+package app;
+
+import actors.RetrievalShard;
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import http.ApiError;
+import http.ItemRequests;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import model.InteractionWeights;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import storage.HistoryEntry;
+import storage.InteractionStore;
+import streams.BadRecord;
+import streams.EventType;
+import streams.Interaction;
+
+/**
+ * What consumed records do. Interactions: user histories, exposure counters, shard popularity. Items topic:
+ * the same registration as {@code POST /v1/items}. Both are safe to repeat (the pipeline is at-least-once):
+ * history rows and registrations are idempotent; counters may recount one batch after a crash.
+ */
+public final class StreamEffects {
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+  private final ActorSystem<?> system;
+  private final InteractionStore interactions;
+  private final ItemService items;
+  private final ItemRequests itemRequests;
+  private final InteractionWeights weights;
+  private final Clock clock;
+
+  public StreamEffects(ActorSystem<?> system, InteractionStore interactions, ItemService items,
+      ItemRequests itemRequests, InteractionWeights weights, Clock clock) {
+    this.system = system;
+    this.interactions = interactions;
+    this.items = items;
+    this.itemRequests = itemRequests;
+    this.weights = weights;
+    this.clock = clock;
+  }
+
+  public CompletionStage<Done> interactions(List<Interaction> batch) {
+    List<HistoryEntry> history = new ArrayList<>(batch.size());
+    Map<String, InteractionStore.CountDelta> counts = new LinkedHashMap<>();
+    Map<String, Double> popularity = new LinkedHashMap<>();
+    for (Interaction e : batch) {
+      String type = e.type().wireName();
+      history.add(new HistoryEntry(e.userId(), e.itemId(), type, Instant.ofEpochMilli(e.ts())));
+      long impressions = e.type() == EventType.IMPRESSION ? 1 : 0;
+      double positive = weights.weight(type);
+      if (impressions == 0 && positive == 0) continue;
+      counts.merge(e.itemId(), new InteractionStore.CountDelta(impressions, positive > 0 ? 1 : 0),
+          InteractionStore.CountDelta::plus);
+      popularity.merge(e.itemId(), impressions + positive, Double::sum);
+    }
+    Instant now = clock.instant();
+    return interactions.appendHistory(history)
+        .thenCompose(done -> interactions.addCounts(counts, now))
+        .thenApply(done -> {
+          tellPopularity(popularity);
+          return Done.getInstance();
+        });
+  }
+
+  /** Popularity lives in the shards' memory and is rebuilt from the counters: a lost tell costs nothing durable. */
+  private void tellPopularity(Map<String, Double> popularity) {
+    Map<Integer, List<String>> ids = new HashMap<>();
+    Map<Integer, List<Double>> amounts = new HashMap<>();
+    for (var e : popularity.entrySet()) {
+      int shard = items.shardOf(e.getKey());
+      ids.computeIfAbsent(shard, s -> new ArrayList<>()).add(e.getKey());
+      amounts.computeIfAbsent(shard, s -> new ArrayList<>()).add(e.getValue());
+    }
+    var sharding = ClusterSharding.get(system);
+    for (var e : ids.entrySet()) {
+      double[] a = amounts.get(e.getKey()).stream().mapToDouble(Double::doubleValue).toArray();
+      sharding.entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(e.getKey()))
+          .tell(new RetrievalShard.AddPopularity(e.getValue(), a));
+    }
+  }
+
+  /** An items-topic record, read with the same rules as {@code POST /v1/items}. */
+  public ItemRequests.ItemInput parseItem(ConsumerRecord<byte[], byte[]> record) throws BadRecord {
+    JsonNode node;
+    try {
+      node = record.value() == null ? null : JSON.readTree(record.value());
+    } catch (Exception e) {
+      throw new BadRecord(null, "not valid JSON: " + e.getMessage());
+    }
+    try {
+      return itemRequests.parse(node, "");
+    } catch (ApiError e) {
+      throw new BadRecord(e.field(), e.getMessage());
+    }
+  }
+
+  public CompletionStage<Done> items(List<ItemRequests.ItemInput> batch) {
+    List<CompletableFuture<ItemService.Registered>> all = new ArrayList<>();
+    for (ItemRequests.ItemInput in : batch) all.add(items.register(in.itemId(), in.metadata()).toCompletableFuture());
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+  }
+}

@@ -1,0 +1,63 @@
+package app;
+
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.kafka.javadsl.Consumer;
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import streams.CommittingPipeline;
+import streams.DeadLetters;
+import streams.InteractionCodec;
+import streams.InteractionProducer;
+import streams.KafkaTopics;
+
+/** The node's Kafka side: topics, the interactions producer, and the two consuming pipelines. */
+final class Streams implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Streams.class);
+
+  private final InteractionProducer producer;
+  private final DeadLetters deadLetters;
+  private final List<Consumer.DrainingControl<Done>> pipelines;
+
+  private Streams(InteractionProducer producer, DeadLetters deadLetters, List<Consumer.DrainingControl<Done>> pipelines) {
+    this.producer = producer;
+    this.deadLetters = deadLetters;
+    this.pipelines = pipelines;
+  }
+
+  static Streams start(ActorSystem<?> system, Config config, StreamEffects effects) {
+    KafkaTopics topics = KafkaTopics.from(config);
+    topics.ensureCreated(Duration.ofSeconds(30));
+    InteractionProducer producer = new InteractionProducer(system, topics);
+    DeadLetters deadLetters = new DeadLetters(system, topics);
+    var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
+        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters);
+    var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
+        deadLetters);
+    log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());
+    return new Streams(producer, deadLetters, List.of(interactions, items));
+  }
+
+  InteractionProducer producer() {
+    return producer;
+  }
+
+  /** Drains the pipelines (in-flight effects finish, their offsets are committed), then closes the producers. */
+  @Override
+  public void close() {
+    for (var p : pipelines) {
+      try {
+        p.drainAndShutdown(java.util.concurrent.ForkJoinPool.commonPool()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("draining a pipeline: {}", e.toString());
+      }
+    }
+    producer.close();
+    deadLetters.close();
+  }
+}

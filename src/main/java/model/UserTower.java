@@ -1,0 +1,67 @@
+package model;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The user side of the two-tower model: {@code u = normalise(W_id·idRow + W_hist·historyMean + W_prof·profile)}.
+ *
+ * <p>Initialised so that the user vector is the normalised, time-decayed mean of the final vectors of the
+ * user's recent positive items (W_hist = I, the other blocks 0): a sensible recall before anything is learned.
+ * Learning (online and full) changes the weights; serving never does.
+ */
+public final class UserTower {
+
+  /** One of the user's recent positive items: its served vector, how strong the signal was and when. */
+  public record Signal(float[] vector, double typeWeight, long atMillis) {}
+
+  private final int dim;
+  private final Duration halfLife;
+  private final float[][] historyWeights;
+
+  public UserTower(int dim, Duration halfLife) {
+    if (dim <= 0) throw new IllegalArgumentException("dim must be > 0");
+    if (halfLife.isNegative() || halfLife.isZero()) throw new IllegalArgumentException("half-life must be > 0");
+    this.dim = dim;
+    this.halfLife = halfLife;
+    this.historyWeights = new float[dim][dim];
+    for (int i = 0; i < dim; i++) historyWeights[i][i] = 1f;
+  }
+
+  /** The user vector (unit length), or null when there is no signal to build one from. */
+  public float[] userVector(List<Signal> signals, long nowMillis) {
+    float[] mean = decayedMean(signals, nowMillis);
+    if (mean == null) return null;
+    float[] u = new float[dim];
+    for (int i = 0; i < dim; i++) {
+      float s = 0;
+      for (int j = 0; j < dim; j++) s += historyWeights[i][j] * mean[j];
+      u[i] = s;
+    }
+    return Vectors.normalizeOrNull(u);
+  }
+
+  /** Σ w_i·v_i / Σ w_i with w_i = typeWeight · 2^(−age/halfLife); null when no signal has weight. */
+  public float[] decayedMean(List<Signal> signals, long nowMillis) {
+    double[] sum = new double[dim];
+    double total = 0;
+    for (Signal s : signals) {
+      if (s.vector().length != dim) {
+        throw new IllegalArgumentException("vector of length " + s.vector().length + ", expected " + dim);
+      }
+      double w = decay(s.typeWeight(), nowMillis - s.atMillis());
+      if (!(w > 0)) continue;
+      for (int i = 0; i < dim; i++) sum[i] += w * s.vector()[i];
+      total += w;
+    }
+    if (total == 0) return null;
+    float[] mean = new float[dim];
+    for (int i = 0; i < dim; i++) mean[i] = (float) (sum[i] / total);
+    return mean;
+  }
+
+  /** Events from the future (clock skew) count as now. */
+  double decay(double typeWeight, long ageMillis) {
+    return typeWeight * Math.pow(0.5, Math.max(0, ageMillis) / (double) halfLife.toMillis());
+  }
+}

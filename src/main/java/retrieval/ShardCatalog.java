@@ -1,0 +1,141 @@
+package retrieval;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * What one retrieval shard knows: the HNSW index plus, per item, its category, tier, creation time and a
+ * decayed popularity. Filters (seen items, category) are applied inside the index search so k results come
+ * back when k acceptable items exist. Single writer; not thread-safe beyond what {@link VectorIndex} allows.
+ */
+public final class ShardCatalog {
+
+  /** Popularity halves every day without new exposure. */
+  static final double POPULARITY_HALF_LIFE_MS = 24 * 3_600_000.0;
+
+  private static final class Info {
+    final String category;
+    final String tier;
+    final long createdAtMillis;
+    double popularity;
+    long popularityAt;
+
+    Info(String category, String tier, long createdAtMillis, double popularity, long now) {
+      this.category = category;
+      this.tier = tier;
+      this.createdAtMillis = createdAtMillis;
+      this.popularity = popularity;
+      this.popularityAt = now;
+    }
+
+    double popularityAt(long now) {
+      return popularity * Math.pow(0.5, Math.max(0, now - popularityAt) / POPULARITY_HALF_LIFE_MS);
+    }
+  }
+
+  private final VectorIndex index;
+  private final Map<String, Info> info = new HashMap<>();
+
+  public ShardCatalog(VectorIndex index) {
+    this.index = index;
+  }
+
+  public void upsert(String itemId, float[] vector, String category, String tier, long createdAtMillis,
+      double popularity) {
+    index.upsert(itemId, vector);
+    Info old = info.get(itemId);
+    long now = System.currentTimeMillis();
+    // An update keeps the popularity the shard has counted since the item was loaded.
+    double pop = old == null ? popularity : Math.max(popularity, old.popularityAt(now));
+    info.put(itemId, new Info(category, tier, createdAtMillis, pop, now));
+  }
+
+  public boolean delete(String itemId) {
+    info.remove(itemId);
+    return index.delete(itemId);
+  }
+
+  public boolean contains(String itemId) {
+    return info.containsKey(itemId);
+  }
+
+  public float[] vector(String itemId) {
+    return info.containsKey(itemId) ? index.vector(itemId) : null;
+  }
+
+  public String tier(String itemId) {
+    Info i = info.get(itemId);
+    return i == null ? null : i.tier;
+  }
+
+  public int size() {
+    return info.size();
+  }
+
+  public int deletedNodes() {
+    return index.deletedNodes();
+  }
+
+  public long heapBytesEstimate() {
+    return index.heapBytesEstimate();
+  }
+
+  public boolean compactIfNeeded() {
+    return index.compactIfNeeded();
+  }
+
+  public void addPopularity(String itemId, double amount, long now) {
+    Info i = info.get(itemId);
+    if (i == null) return;
+    i.popularity = i.popularityAt(now) + amount;
+    i.popularityAt = now;
+  }
+
+  public List<Hit> search(float[] query, int k, int ef, Set<String> exclude, String category) {
+    return index.search(query, k, Math.max(ef, k), accept(exclude, category));
+  }
+
+  /** The k most popular acceptable items, score = decayed popularity. */
+  public List<Hit> popular(int k, Set<String> exclude, String category, long now) {
+    return top(k, exclude, category, (id, i) -> (float) i.popularityAt(now));
+  }
+
+  /** The k newest acceptable items, score = creation time in epoch seconds (for merging across shards). */
+  public List<Hit> freshest(int k, Set<String> exclude, String category) {
+    return top(k, exclude, category, (id, i) -> i.createdAtMillis / 1000f);
+  }
+
+  private interface Score {
+    float of(String id, Info info);
+  }
+
+  private List<Hit> top(int k, Set<String> exclude, String category, Score score) {
+    PriorityQueue<Hit> heap = new PriorityQueue<>(Comparator.comparingDouble(Hit::score));
+    Predicate<String> ok = accept(exclude, category);
+    for (var e : info.entrySet()) {
+      if (ok != null && !ok.test(e.getKey())) continue;
+      heap.add(new Hit(e.getKey(), score.of(e.getKey(), e.getValue())));
+      if (heap.size() > k) heap.poll();
+    }
+    List<Hit> out = new ArrayList<>(heap);
+    out.sort(Comparator.comparingDouble(Hit::score).reversed().thenComparing(Hit::itemId));
+    return out;
+  }
+
+  private Predicate<String> accept(Set<String> exclude, String category) {
+    boolean noExclude = exclude == null || exclude.isEmpty();
+    if (noExclude && category == null) return null;
+    return id -> {
+      if (!noExclude && exclude.contains(id)) return false;
+      if (category == null) return true;
+      Info i = info.get(id);
+      return i != null && category.equals(i.category);
+    };
+  }
+}

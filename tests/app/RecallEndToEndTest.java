@@ -1,0 +1,175 @@
+package app;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import testkit.Await;
+import testkit.TestNodes;
+import testkit.TestServers;
+
+/** Ingest and recall on one node with the real Kafka and Cassandra, through the public HTTP API and topics. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RecallEndToEndTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TOPICS = "e2e";
+  private final HttpClient client = HttpClient.newHttpClient();
+  private Node node;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(TestNodes.config("recall_e2e", Map.of(
+        "thermocline.kafka.enabled", true,
+        "thermocline.kafka.bootstrap-servers", TestServers.kafka().bootstrapServers(),
+        "thermocline.kafka.topics.items", TOPICS + ".items",
+        "thermocline.kafka.topics.interactions", TOPICS + ".interactions",
+        "thermocline.kafka.topics.dlq", TOPICS + ".dlq",
+        "thermocline.kafka.consumer.group-prefix", "recall-e2e",
+        "thermocline.retrieval.shards", 4)));
+  }
+
+  @AfterAll
+  void stop() {
+    if (node != null) node.close();
+  }
+
+  private JsonNode call(String method, String path, String body, int expected) throws Exception {
+    var b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(expected, r.statusCode(), method + " " + path + " → " + r.body());
+    return r.body().isEmpty() ? null : JSON.readTree(r.body());
+  }
+
+  private List<String> recalled(String userId, String extra) throws Exception {
+    JsonNode r = call("POST", "/v1/recall", "{\"userId\": \"" + userId + "\", \"k\": 20" + extra + "}", 200);
+    assertFalse(r.get("partial").asBoolean(), r.toString());
+    List<String> ids = new ArrayList<>();
+    r.get("items").forEach(it -> ids.add(it.get("itemId").asText()));
+    return ids;
+  }
+
+  @Test
+  void itemsInInteractionsThroughKafkaPersonalRecallAndDelete() throws Exception {
+    for (int i = 0; i < 40; i++) {
+      call("POST", "/v1/items", "{\"itemId\": \"e2e-" + i + "\", \"category\": \"" + (i % 2 == 0 ? "even" : "odd")
+          + "\", \"createdAt\": " + (1_790_000_000_000L + i) + "}", 201);
+    }
+    // Recallable at once: an unknown user with nothing gets popular and fresh items, never an empty list.
+    JsonNode cold = Await.until(Duration.ofSeconds(30),
+        () -> call("POST", "/v1/recall", "{\"userId\": \"newcomer\", \"k\": 5}", 200),
+        r -> !r.get("partial").asBoolean());
+    assertEquals(5, cold.get("items").size(), cold.toString());
+    assertEquals("popular-fresh", cold.get("strategy").asText());
+
+    long now = System.currentTimeMillis();
+    JsonNode accepted = call("POST", "/v1/interactions", """
+        {"events": [
+          {"userId": "u1", "itemId": "e2e-0", "type": "like", "ts": %d},
+          {"userId": "u1", "itemId": "e2e-2", "type": "click", "ts": %d},
+          {"userId": "u1", "itemId": "e2e-4", "type": "impression", "ts": %d},
+          {"userId": "u1", "itemId": "e2e-6", "type": "jump", "ts": %d}
+        ]}""".formatted(now, now + 1, now + 2, now + 3), 202);
+    assertEquals(3, accepted.get("accepted").asInt());
+    assertEquals("events[3].type", accepted.get("rejected").get(0).get("field").asText());
+
+    JsonNode user = Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/users/u1", null, 200),
+        u -> u.get("history").size() == 3);
+    assertEquals(3, user.get("history").size(), user.toString());
+    assertEquals("e2e-4", user.get("history").get(0).get("itemId").asText(), "newest first");
+    assertEquals(32, user.get("vector").size());
+    JsonNode item4 = call("GET", "/v1/items/e2e-4", null, 200);
+    assertEquals(1, item4.get("exposures").get("total").asLong(), "the impression counts as exposure");
+
+    List<String> personal = recalled("u1", "");
+    assertEquals(20, personal.size());
+    assertFalse(personal.contains("e2e-0") || personal.contains("e2e-2") || personal.contains("e2e-4"),
+        "seen items are excluded: " + personal);
+    assertTrue(recalled("u1", ", \"excludeSeen\": false").contains("e2e-0"), "its own history is nearest");
+    for (String id : recalled("u1", ", \"category\": \"odd\"")) {
+      // Odd e2e items, or the odd item the other test registers through the items topic.
+      assertTrue(id.equals("from-kafka") || Integer.parseInt(id.substring(4)) % 2 == 1, id);
+    }
+
+    call("DELETE", "/v1/items/e2e-0", null, 204);
+    call("GET", "/v1/items/e2e-0", null, 404);
+    call("DELETE", "/v1/items/e2e-0", null, 404);
+    assertFalse(recalled("u1", ", \"excludeSeen\": false, \"k\": 40").contains("e2e-0"), "deleted: never recalled");
+  }
+
+  @Test
+  void aPoisonRecordGoesToTheDeadLetterTopicAndTheStreamGoesOn() throws Exception {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServers.kafka().bootstrapServers());
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    try (var producer = new KafkaProducer<byte[], byte[]>(p)) {
+      String topic = TOPICS + ".interactions";
+      producer.send(new ProducerRecord<>(topic, "u2".getBytes(), "{not json".getBytes(StandardCharsets.UTF_8))).get();
+      producer.send(new ProducerRecord<>(topic, "u2".getBytes(), ("{\"userId\": \"u2\", \"itemId\": \"e2e-1\", "
+          + "\"type\": \"share\", \"ts\": " + System.currentTimeMillis() + "}").getBytes(StandardCharsets.UTF_8))).get();
+      // An item record with a bad field on the items topic.
+      producer.send(new ProducerRecord<>(TOPICS + ".items", "x".getBytes(),
+          "{\"itemId\": \"\"}".getBytes(StandardCharsets.UTF_8))).get();
+      producer.send(new ProducerRecord<>(TOPICS + ".items", "k".getBytes(),
+          "{\"itemId\": \"from-kafka\", \"category\": \"odd\"}".getBytes(StandardCharsets.UTF_8))).get();
+    }
+    JsonNode u2 = Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/users/u2", null, 200),
+        u -> u.get("history").size() == 1);
+    assertEquals("share", u2.get("history").get(0).get("type").asText(), "the good record after the poison one flowed");
+    Await.until(Duration.ofSeconds(30), () -> status("/v1/items/from-kafka"), s -> s == 200);
+    assertEquals(200, status("/v1/items/from-kafka"), "items topic registers like POST /v1/items");
+
+    Properties c = new Properties();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServers.kafka().bootstrapServers());
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-check");
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(c)) {
+      consumer.subscribe(List.of(TOPICS + ".dlq"));
+      Await.until(Duration.ofSeconds(30), () -> {
+        consumer.poll(Duration.ofMillis(200)).forEach(dead::add);
+        return dead.size();
+      }, n -> n >= 2);
+    }
+    assertEquals(2, dead.size());
+    List<String> values = new ArrayList<>();
+    for (var r : dead) {
+      values.add(new String(r.value(), StandardCharsets.UTF_8));
+      assertNotNull(r.headers().lastHeader("thermocline.dlq.reason"));
+    }
+    assertTrue(values.contains("{not json"), values.toString());
+    assertTrue(values.contains("{\"itemId\": \"\"}"), values.toString());
+  }
+
+  private int status(String path) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+}
