@@ -27,6 +27,9 @@ public final class Errors {
   public static HttpResponse toResponse(Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof ApiError e) return Json.error(e.status(), e.getMessage(), e.field());
+    if (cause instanceof streams.InteractionProducer.Overloaded) {
+      return Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null);
+    }
     if (cause instanceof EntityStreamSizeException e) {
       return Json.error(413, "body too large: the limit is " + e.limit() + " bytes", null);
     }
