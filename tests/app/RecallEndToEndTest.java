@@ -66,7 +66,11 @@ class RecallEndToEndTest {
   }
 
   private List<String> recalled(String userId, String extra) throws Exception {
-    JsonNode r = call("POST", "/v1/recall", "{\"userId\": \"" + userId + "\", \"k\": 20" + extra + "}", 200);
+    return recalled(userId, 20, extra);
+  }
+
+  private List<String> recalled(String userId, int k, String extra) throws Exception {
+    JsonNode r = call("POST", "/v1/recall", "{\"userId\": \"" + userId + "\", \"k\": " + k + extra + "}", 200);
     assertFalse(r.get("partial").asBoolean(), r.toString());
     List<String> ids = new ArrayList<>();
     r.get("items").forEach(it -> ids.add(it.get("itemId").asText()));
@@ -118,7 +122,7 @@ class RecallEndToEndTest {
     call("DELETE", "/v1/items/e2e-0", null, 204);
     call("GET", "/v1/items/e2e-0", null, 404);
     call("DELETE", "/v1/items/e2e-0", null, 404);
-    assertFalse(recalled("u1", ", \"excludeSeen\": false, \"k\": 40").contains("e2e-0"), "deleted: never recalled");
+    assertFalse(recalled("u1", 40, ", \"excludeSeen\": false").contains("e2e-0"), "deleted: never recalled");
   }
 
   @Test

@@ -57,7 +57,7 @@ public final class InteractionRoutes extends AllDirectives {
     ArrayNode rejected = Json.MAPPER.createArrayNode();
     for (int i = 0; i < events.size(); i++) {
       try {
-        good.add(InteractionCodec.parse(events.get(i), "events[" + i + "]."));
+        good.add(InteractionCodec.parse(events.get(i), "events[" + i + "]"));
       } catch (BadRecord bad) {
         ObjectNode r = rejected.addObject().put("index", i).put("error", bad.getMessage());
         if (bad.field() != null) r.put("field", bad.field());
