@@ -43,6 +43,8 @@ public final class ItemService implements RetrievalShard.ItemSource {
   private final Clock clock;
   private static final int REBUILD_CHUNK = 200;
 
+  private akka.stream.javadsl.SourceQueueWithComplete<Job> queue;
+
   private final Map<String, ItemHasher> hashers = new HashMap<>();
   private final ShardMembership membership;
   private final InteractionStore interactions;
@@ -100,11 +102,47 @@ public final class ItemService implements RetrievalShard.ItemSource {
     return ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shardOf(itemId)));
   }
 
+  /** Registration refused because the node's queue of registrations is full: retry later (HTTP 429). */
+  public static final class Overloaded extends RuntimeException {
+    Overloaded(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private record Job(String itemId, ItemRecord.ItemMetadata metadata, CompletableFuture<Registered> done) {}
+
+  /**
+   * Starts the node-wide registration queue: at most {@code parallelism} registrations run at once (each is
+   * several Cassandra writes, two of them lightweight transactions); up to {@code queueSize} wait; beyond
+   * that, {@link #register} fails fast with {@link Overloaded} instead of overloading Cassandra.
+   */
+  public void startQueue(int parallelism, int queueSize) {
+    queue = akka.stream.javadsl.Source.<Job>queue(queueSize, akka.stream.OverflowStrategy.dropNew())
+        .mapAsyncUnordered(parallelism, job -> registerNow(job.itemId(), job.metadata())
+            .handle((r, t) -> {
+              if (t != null) job.done().completeExceptionally(t);
+              else job.done().complete(r);
+              return akka.Done.getInstance();
+            }))
+        .to(akka.stream.javadsl.Sink.ignore())
+        .run(akka.stream.Materializer.matFromSystem(system));
+  }
+
+  /** Registers through the node's bounded queue (see {@link #startQueue}). */
+  public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
+    if (queue == null) return registerNow(itemId, metadata);
+    CompletableFuture<Registered> done = new CompletableFuture<>();
+    return queue.offer(new Job(itemId, metadata, done)).thenCompose(result -> {
+      if (result == akka.stream.QueueOfferResult.enqueued()) return done;
+      throw new Overloaded("item registrations queue is full");
+    });
+  }
+
   /**
    * Registers (or updates) an item and makes it recallable before answering: items table, occupancy count,
    * shard membership (so a shard rebuild finds it), then the shard's index.
    */
-  public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
+  CompletionStage<Registered> registerNow(String itemId, ItemRecord.ItemMetadata metadata) {
     String tier = layout.entryTier().name();
     return store.register(itemId, metadata, tier, entryBucket(itemId), -1, clock.instant())
         .thenCompose(reg -> (reg.record().counted()

@@ -107,9 +107,12 @@ public final class StreamEffects {
     }
   }
 
+  /** Registers a batch a few at a time: the stream backpressures instead of overloading Cassandra. */
   public CompletionStage<Done> items(List<ItemRequests.ItemInput> batch) {
-    List<CompletableFuture<ItemService.Registered>> all = new ArrayList<>();
-    for (ItemRequests.ItemInput in : batch) all.add(items.register(in.itemId(), in.metadata()).toCompletableFuture());
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+    return akka.stream.javadsl.Source.from(batch)
+        .mapAsync(STREAM_REGISTER_PARALLELISM, in -> items.registerNow(in.itemId(), in.metadata()))
+        .runWith(akka.stream.javadsl.Sink.ignore(), akka.stream.Materializer.matFromSystem(system));
   }
+
+  private static final int STREAM_REGISTER_PARALLELISM = 8;
 }

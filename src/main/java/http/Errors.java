@@ -27,7 +27,7 @@ public final class Errors {
   public static HttpResponse toResponse(Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof ApiError e) return Json.error(e.status(), e.getMessage(), e.field());
-    if (cause instanceof streams.InteractionProducer.Overloaded) {
+    if (cause instanceof streams.InteractionProducer.Overloaded || cause instanceof app.ItemService.Overloaded) {
       return Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null);
     }
     if (cause instanceof EntityStreamSizeException e) {

@@ -80,7 +80,9 @@ public final class ItemRoutes extends AllDirectives {
         outcome = CompletableFuture.completedFuture((e.field() == null ? "" : e.field() + ": ") + e.getMessage());
       }
       outcomes.add(outcome.toCompletableFuture()
-          .exceptionally(t -> "not stored, retry: " + Errors.unwrap(t).getClass().getSimpleName()));
+          .exceptionally(t -> Errors.unwrap(t) instanceof app.ItemService.Overloaded
+              ? "overloaded, retry later"
+              : "not stored, retry: " + Errors.unwrap(t).getClass().getSimpleName()));
     }
     return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
       ArrayNode rejected = Json.MAPPER.createArrayNode();
