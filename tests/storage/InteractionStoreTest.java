@@ -1,0 +1,66 @@
+package storage;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import testkit.TestServers;
+
+/** User histories and exposure counters on the real Cassandra. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InteractionStoreTest {
+
+  private CqlSession session;
+  private InteractionStore store;
+
+  @BeforeAll
+  void open() {
+    session = TestServers.cassandra().newSession();
+    ItemStore.open(session, "interaction_store", 1, true);
+    store = new InteractionStore(session, "interaction_store");
+  }
+
+  @AfterAll
+  void close() {
+    if (session != null) session.close();
+  }
+
+  @Test
+  void historyKeepsTheNewest200NewestFirstAndRepeatsAreOneRow() {
+    List<HistoryEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      entries.add(new HistoryEntry("heavy", "item" + i, i % 2 == 0 ? "click" : "impression",
+          Instant.ofEpochMilli(1_795_000_000_000L + i * 1000L)));
+    }
+    store.appendHistory(entries.subList(0, 120)).toCompletableFuture().join();
+    store.appendHistory(entries.subList(120, 250)).toCompletableFuture().join();
+    store.appendHistory(entries.subList(240, 250)).toCompletableFuture().join(); // a replayed batch
+    List<HistoryEntry> history = store.history("heavy", 500).toCompletableFuture().join();
+    assertEquals(InteractionStore.HISTORY_LIMIT, history.size());
+    assertEquals("item249", history.get(0).itemId());
+    assertEquals("item50", history.get(199).itemId());
+    // The trim really deleted the older rows (not just a read limit).
+    long stored = session.execute("SELECT count(*) FROM interaction_store.user_history WHERE user_id = 'heavy'")
+        .one().getLong(0);
+    assertEquals(200, stored);
+  }
+
+  @Test
+  void exposuresCountPerDayAndInTotal() {
+    Instant day1 = Instant.parse("2026-11-22T12:00:00Z");
+    Instant day2 = Instant.parse("2026-11-23T12:00:00Z");
+    store.addCounts(Map.of("v", new InteractionStore.CountDelta(3, 1)), day1).toCompletableFuture().join();
+    store.addCounts(Map.of("v", new InteractionStore.CountDelta(2, 0)), day2).toCompletableFuture().join();
+    InteractionStore.Exposures e = store.exposures("v", day2).toCompletableFuture().join();
+    assertEquals(2, e.today());
+    assertEquals(5, e.total());
+    assertEquals(new InteractionStore.Exposures(0, 0), store.exposures("never-seen", day2).toCompletableFuture().join());
+  }
+}
