@@ -3,6 +3,7 @@ package actors;
 import akka.actor.typed.ActorRef;
 import akka.actor.typed.ActorSystem;
 import akka.actor.typed.Behavior;
+import akka.actor.typed.DispatcherSelector;
 import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import retrieval.Hit;
@@ -64,6 +66,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   record RebuildFinished(long items, String error) implements Command {}
 
+  record CompactionFinished(boolean compacted, String error) implements Command {}
+
   /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
   public record Done(String itemId, String error) implements CborSerializable {}
 
@@ -101,6 +105,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   private final int shard;
   private final ShardCatalog catalog;
   private boolean ready;
+  private boolean compacting;
   private long rebuilt;
 
   private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source) {
@@ -128,6 +133,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
         .onMessage(GetSummary.class, this::onSummary)
         .onMessage(RebuildPage.class, this::onRebuildPage)
         .onMessage(RebuildFinished.class, this::onRebuildFinished)
+        .onMessage(CompactionFinished.class, this::onCompactionFinished)
         .build();
   }
 
@@ -235,9 +241,28 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     return this;
   }
 
+  /**
+   * Compaction rebuilds the graph without deleted nodes on a copy; it runs on the blocking dispatcher while
+   * this actor goes on answering searches and applying upserts (the index replays them onto the copy).
+   */
   private void compactIfNeeded() {
-    if (catalog.compactIfNeeded()) {
-      getContext().getLog().info("retrieval shard {} compacted: {} items", shard, catalog.size());
+    if (compacting) return;
+    compacting = true;
+    var executor = getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(catalog::compactIfNeeded, executor),
+        (compacted, failure) -> new CompactionFinished(Boolean.TRUE.equals(compacted),
+            failure == null ? null : failure.toString()));
+  }
+
+  private Behavior<Command> onCompactionFinished(CompactionFinished done) {
+    compacting = false;
+    if (done.error() != null) {
+      getContext().getLog().warn("retrieval shard {}: compaction failed, serving the old graph: {}", shard,
+          done.error());
+    } else if (done.compacted()) {
+      getContext().getLog().info("retrieval shard {} compacted: {} items, {} deleted nodes left", shard,
+          catalog.size(), catalog.deletedNodes());
     }
+    return this;
   }
 }
