@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
-    subcommands = {Bench.Store.class, Bench.HttpRecall.class})
+    subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class})
 final class Bench implements Runnable {
 
   @Override
@@ -72,6 +72,41 @@ final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new HttpRecallBench(this).run();
+    }
+  }
+
+  @Command(name = "recall", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "HNSW (jvector) on clustered unit vectors: build rate, heap bytes per vector, recall@10/@50 "
+          + "and single-thread QPS against exact search.")
+  static final class Recall implements Callable<Integer> {
+    @Option(names = "--n", defaultValue = "1000000", description = "base vectors indexed")
+    int n;
+
+    @Option(names = "--queries", defaultValue = "1000", description = "query vectors (same distribution, not from the base set)")
+    int queries;
+
+    @Option(names = "--dim", defaultValue = "32", description = "vector dimension")
+    int dim;
+
+    @Option(names = "--clusters", defaultValue = "1000", description = "Gaussian clusters the data is drawn from")
+    int clusters;
+
+    @Option(names = "--ef", split = ",", defaultValue = "50,200", description = "search breadths to measure")
+    int[] ef;
+
+    @Option(names = "--seed", defaultValue = "42", description = "random seed of the data")
+    long seed;
+
+    @Option(names = "--dump", paramLabel = "DIR",
+        description = "write base.fvecs, query.fvecs and groundtruth.ivecs (exact top-100, 0-based) there")
+    java.nio.file.Path dump;
+
+    @Option(names = "--threads", description = "threads for the exact ground truth (default: all cores)")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Override
+    public Integer call() throws Exception {
+      return new RecallBench(this).run();
     }
   }
 }

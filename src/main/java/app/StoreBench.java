@@ -124,7 +124,7 @@ final class StoreBench {
     return perBucket;
   }
 
-  private static long usedHeapAfterGc() {
+  static long usedHeapAfterGc() {
     var memory = ManagementFactory.getMemoryMXBean();
     long used = Long.MAX_VALUE;
     for (int i = 0; i < 4; i++) {

@@ -1,0 +1,525 @@
+package retrieval;
+
+import io.github.jbellis.jvector.graph.GraphIndexBuilder;
+import io.github.jbellis.jvector.graph.GraphSearcher;
+import io.github.jbellis.jvector.graph.ImmutableGraphIndex;
+import io.github.jbellis.jvector.graph.NodeQueue;
+import io.github.jbellis.jvector.graph.NodesIterator;
+import io.github.jbellis.jvector.graph.SearchResult;
+import io.github.jbellis.jvector.graph.similarity.BuildScoreProvider;
+import io.github.jbellis.jvector.graph.similarity.DefaultSearchScoreProvider;
+import io.github.jbellis.jvector.util.Bits;
+import io.github.jbellis.jvector.util.BoundedLongHeap;
+import io.github.jbellis.jvector.vector.VectorSimilarityFunction;
+import io.github.jbellis.jvector.vector.VectorUtil;
+import io.github.jbellis.jvector.vector.VectorizationProvider;
+import io.github.jbellis.jvector.vector.types.VectorFloat;
+import io.github.jbellis.jvector.vector.types.VectorTypeSupport;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * In-memory approximate nearest-neighbour index over (item id → vector): jvector's HNSW-style graph
+ * ({@link GraphIndexBuilder}), cosine similarity on L2-normalised vectors.
+ *
+ * <p><b>Threading contract.</b> Mutations ({@link #upsert}, {@link #delete}) take a write lock: they are meant
+ * to come from one writer thread (the shard's actor); a second writer would only wait its turn. Searches and
+ * the read accessors ({@link #size}, {@link #contains}, {@link #vector}, …) may run on any number of threads,
+ * concurrently with mutations and with a compaction, and never wait for either. {@link #compact} may run on
+ * any thread, also while the writer keeps writing; the writer then pauses only while the graph is copied and
+ * while the last mutations are replayed onto the copy.
+ *
+ * <p><b>Ordinals.</b> jvector names nodes by int ordinals. An upsert inserts the vector under a fresh ordinal
+ * and retires the item's previous one; a delete retires it. A retired node stays in the graph, so searches
+ * still route through it, but it is never returned: the index's own ordinal → item table says it is dead and
+ * every search filters on it. Compaction removes retired nodes from a copy of the graph (jvector's
+ * {@code removeDeletedNodes} repairs the neighbour lists, and must not run on a graph that is being searched or
+ * mutated), swaps the copy in, and recycles the retired ordinals once no search can reach them any more.
+ *
+ * <p>Retired nodes are marked deleted in jvector only inside compaction, right before their removal, never in
+ * the graph being served. jvector 4.0.2 routes inserts only through nodes not marked deleted; once every node of
+ * the top layer is marked (the entry point is deleted, the top layer holds a handful of nodes), a new node finds
+ * no neighbours at all and becomes unreachable. Unmarked, retired nodes keep routing inserts and searches alike.
+ */
+public final class VectorIndex implements AutoCloseable {
+
+  private static final VectorTypeSupport VECTORS = VectorizationProvider.getInstance().getVectorTypeSupport();
+  // Vectors are unit length, so the dot product is the cosine and saves the norms COSINE would recompute.
+  // jvector reports it as (1 + cos) / 2; hits carry the cosine itself.
+  private static final VectorSimilarityFunction SIMILARITY = VectorSimilarityFunction.DOT_PRODUCT;
+  // Ordinals sampled to estimate how many items a filter accepts.
+  private static final int FILTER_SAMPLE = 256;
+  // A filtered graph walk visits about ef / selectivity nodes before it has ef acceptable ones, at ~0.4 µs a
+  // node; a scan reads every item once at ~20 ns. Both grow with the index size, and they cost the same when
+  // about SCAN_FACTOR * ef items pass the filter (measured on 100k clustered d=32 vectors, ef 10 and 100).
+  private static final int SCAN_FACTOR = 200;
+  // Replay rounds outside the write lock before the final replay under it, while the backlog of inserts keeps
+  // halving; bounded so that a writer as fast as the replay cannot keep the compaction from finishing.
+  private static final int CATCH_UP_ROUNDS = 8;
+  private static final int CATCH_UP_ENOUGH = 64;
+  // Heap per id-map entry (compressed oops): ConcurrentHashMap node, boxed ordinal, table slot, and the id
+  // String with its byte array header; the id's characters are added per entry.
+  private static final int ID_ENTRY_BYTES = 32 + 16 + 8 + 24 + 16;
+
+  private final IndexParams params;
+  private final OrdinalSlots slots;
+  private final BuildScoreProvider scoreProvider;
+  private final Map<String, Integer> ordinals = new ConcurrentHashMap<>();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final ReentrantLock compactLock = new ReentrantLock();
+  private volatile Generation current;
+  private volatile boolean closed;
+  // Heap of the id map, kept as items come and go rather than summed over a million keys per call.
+  private volatile long idBytes;
+  // Mutations since a compaction copied the graph, to replay onto the copy: ordinal = added, ~ordinal =
+  // retired. Non-null only while a compaction runs; guarded by writeLock.
+  private ConcurrentLinkedQueue<Integer> pendingForCopy;
+
+  /** One graph and what searching it needs; replaced as a whole by compaction. */
+  private static final class Generation {
+    final GraphIndexBuilder builder;
+    final ImmutableGraphIndex graph;
+    /** Retired nodes still in this graph. */
+    final AtomicInteger retired;
+    /** Searches running on this generation: its retired ordinals are recycled only once this is zero. */
+    final AtomicInteger readers = new AtomicInteger();
+    /** Idle searchers; a GraphSearcher keeps scratch space and serves one search at a time. */
+    final ConcurrentLinkedQueue<GraphSearcher> searchers = new ConcurrentLinkedQueue<>();
+
+    Generation(GraphIndexBuilder builder, int retired) {
+      this.builder = builder;
+      this.graph = builder.getGraph();
+      this.retired = new AtomicInteger(retired);
+    }
+  }
+
+  public VectorIndex(IndexParams params) {
+    this.params = Objects.requireNonNull(params, "params");
+    this.slots = new OrdinalSlots(params.dim());
+    this.scoreProvider = BuildScoreProvider.randomAccessScoreProvider(slots, SIMILARITY);
+    // Two degrees make jvector add the HNSW hierarchy above the base layer.
+    GraphIndexBuilder builder = GraphIndexBuilder
+        .builder(scoreProvider, params.dim(), List.of(params.maxDegree(), params.upperLayerDegree()))
+        .withBeamWidth(params.beamWidth())
+        .withNeighborOverflow(params.neighborOverflow())
+        .withAlpha(params.alpha())
+        .build();
+    this.current = new Generation(builder, 0);
+  }
+
+  public IndexParams params() {
+    return params;
+  }
+
+  // ---- mutations (one writer at a time) ----
+
+  /**
+   * Inserts the item, or replaces its vector.
+   *
+   * @throws IllegalArgumentException on a wrong dimension, a non-finite component or the zero vector
+   */
+  public void upsert(String itemId, float[] vector) {
+    Objects.requireNonNull(itemId, "itemId");
+    float[] unit = Vectors.normalized(vector, params.dim());
+    VectorFloat<?> v = VECTORS.createFloatVector(unit);
+    writeLock.lock();
+    try {
+      ensureOpen();
+      Integer previous = ordinals.get(itemId);
+      // Re-upserting an unchanged vector (a learner that republishes every touched item) costs nothing.
+      if (previous != null && Arrays.equals(unit, (float[]) slots.getVector(previous).get())) return;
+      Generation g = current;
+      int ord = slots.allocate();
+      slots.setVector(ord, v);
+      g.builder.addGraphNode(ord, v);
+      // Live only once connected. Until the old ordinal is retired just below, a search may see the item
+      // twice; results are deduplicated by item id, so it is never missing instead.
+      slots.setId(ord, itemId);
+      ordinals.put(itemId, ord);
+      if (pendingForCopy != null) pendingForCopy.add(ord);
+      if (previous != null) {
+        retire(g, previous);
+      } else {
+        idBytes += idEntryBytes(itemId);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Removes the item; false if it was absent. A deleted item is never returned by a later search. */
+  public boolean delete(String itemId) {
+    Objects.requireNonNull(itemId, "itemId");
+    writeLock.lock();
+    try {
+      ensureOpen();
+      Integer ord = ordinals.remove(itemId);
+      if (ord == null) return false;
+      retire(current, ord);
+      idBytes -= idEntryBytes(itemId);
+      return true;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void retire(Generation g, int ord) {
+    slots.setId(ord, null);
+    g.retired.incrementAndGet();
+    if (pendingForCopy != null) pendingForCopy.add(~ord);
+  }
+
+  // ---- search (any thread) ----
+
+  /**
+   * The {@code k} items most similar to {@code query} among those {@code accept} passes, best first.
+   *
+   * <p>A filter never starves the result: if the filter passes few items (estimated from a sample) the
+   * acceptable items are scanned exactly; otherwise the graph walk continues until it has {@code ef} acceptable
+   * candidates, and should it still come back with fewer than {@code k}, an exact scan settles it. So the
+   * result has {@code k} hits whenever {@code k} acceptable items exist.
+   *
+   * @param ef search breadth, at least {@code k}: more is slower and finds more of the true neighbours
+   * @param accept which item ids may be returned, or null for all; called from the searching thread, often
+   *     hundreds of times per search, so it must be cheap and thread-safe
+   */
+  public List<Hit> search(float[] query, int k, int ef, Predicate<String> accept) {
+    if (k < 1) throw new IllegalArgumentException("k must be positive: " + k);
+    if (ef < k) throw new IllegalArgumentException("ef must be >= k: ef=" + ef + ", k=" + k);
+    VectorFloat<?> q = VECTORS.createFloatVector(Vectors.normalized(query, params.dim()));
+    Generation g = enter();
+    try {
+      if (accept != null && estimatedAcceptable(accept) <= (long) SCAN_FACTOR * ef) return scan(q, k, accept);
+      List<Hit> hits = walk(g, q, k, ef, accept);
+      // Fewer than k: the acceptable items the walk could reach ran out (few qualify, or a part of the graph
+      // is poorly connected). A scan is exact either way.
+      if (hits.size() < k && hits.size() < ordinals.size()) return scan(q, k, accept);
+      return hits;
+    } finally {
+      g.readers.decrementAndGet();
+    }
+  }
+
+  private List<Hit> walk(Generation g, VectorFloat<?> q, int k, int ef, Predicate<String> accept) {
+    Bits acceptOrdinals = accept == null
+        ? ord -> slots.id(ord) != null
+        : ord -> {
+          String id = slots.id(ord);
+          return id != null && accept.test(id);
+        };
+    GraphSearcher searcher = g.searchers.poll();
+    if (searcher == null) searcher = new GraphSearcher(g.graph);
+    SearchResult result;
+    try {
+      // A fresh view: the searcher's previous one predates nodes inserted since.
+      searcher.setView(g.graph.getView());
+      result = searcher.search(DefaultSearchScoreProvider.exact(q, SIMILARITY, slots), k, ef, 0f, 0f, acceptOrdinals);
+    } finally {
+      g.searchers.offer(searcher);
+    }
+    List<Hit> hits = new ArrayList<>(k);
+    Set<String> seen = new HashSet<>();
+    for (SearchResult.NodeScore node : result.getNodes()) {
+      String id = slots.id(node.node);
+      // Null: deleted while this search ran.
+      if (id != null && seen.add(id)) hits.add(new Hit(id, VectorUtil.dotProduct(q, slots.getVector(node.node))));
+    }
+    hits.sort(Hit.BEST_FIRST);
+    return hits;
+  }
+
+  /** Exact top-k over every live item {@code accept} passes. */
+  private List<Hit> scan(VectorFloat<?> q, int k, Predicate<String> accept) {
+    // One spare place: during an upsert an item can briefly hold two ordinals.
+    NodeQueue top = new NodeQueue(new BoundedLongHeap(k + 1), NodeQueue.Order.MIN_HEAP);
+    int upper = slots.upperBound();
+    for (int ord = 0; ord < upper; ord++) {
+      String id = slots.id(ord);
+      if (id == null || (accept != null && !accept.test(id))) continue;
+      top.push(ord, VectorUtil.dotProduct(q, slots.getVector(ord)));
+    }
+    Hit[] worstFirst = new Hit[top.size()];
+    int n = 0;
+    while (top.size() > 0) {
+      float score = top.topScore();
+      String id = slots.id(top.pop());
+      if (id != null) worstFirst[n++] = new Hit(id, score);
+    }
+    List<Hit> hits = new ArrayList<>(k);
+    Set<String> seen = new HashSet<>();
+    for (int i = n - 1; i >= 0 && hits.size() < k; i--) {
+      if (seen.add(worstFirst[i].itemId())) hits.add(worstFirst[i]);
+    }
+    hits.sort(Hit.BEST_FIRST);
+    return hits;
+  }
+
+  /** Live items {@code accept} passes, estimated from evenly spaced ordinals (all of them in a small index). */
+  private long estimatedAcceptable(Predicate<String> accept) {
+    int upper = slots.upperBound();
+    int samples = Math.min(upper, FILTER_SAMPLE);
+    int accepted = 0;
+    for (int s = 0; s < samples; s++) {
+      String id = slots.id((int) ((long) s * upper / samples));
+      if (id != null && accept.test(id)) accepted++;
+    }
+    return samples == 0 ? 0 : (long) accepted * upper / samples;
+  }
+
+  /** The current generation, registered as read so that compaction does not recycle its ordinals meanwhile. */
+  private Generation enter() {
+    ensureOpen();
+    while (true) {
+      Generation g = current;
+      g.readers.incrementAndGet();
+      // Re-check: a compaction that swapped generations in between may already have seen zero readers.
+      if (g == current) return g;
+      g.readers.decrementAndGet();
+    }
+  }
+
+  // ---- read accessors (any thread) ----
+
+  /** Live items. */
+  public int size() {
+    return ordinals.size();
+  }
+
+  /** Retired nodes still in the graph, which the next compaction removes. */
+  public int deletedNodes() {
+    return current.retired.get();
+  }
+
+  public boolean contains(String itemId) {
+    return ordinals.containsKey(itemId);
+  }
+
+  /** A copy of the item's stored (unit-length) vector, or null if absent. */
+  public float[] vector(String itemId) {
+    while (true) {
+      Integer ord = ordinals.get(itemId);
+      if (ord == null) return null;
+      VectorFloat<?> v = slots.getVector(ord);
+      // Still the item's ordinal after the read: the vector belongs to it (ordinals are recycled only later).
+      if (v != null && ord.equals(ordinals.get(itemId))) return ((float[]) v.get()).clone();
+    }
+  }
+
+  /** Heap held by the index: graph (jvector's own estimate), vectors, ids. */
+  public long heapBytesEstimate() {
+    return current.builder.ramBytesUsed() + slots.ramBytesUsed() + idBytes;
+  }
+
+  private static long idEntryBytes(String itemId) {
+    return ID_ENTRY_BYTES + itemId.length();
+  }
+
+  // ---- compaction ----
+
+  /**
+   * Compacts when retired nodes make up at least {@link IndexParams#compactDeletedFraction()} of the graph.
+   *
+   * @return whether it compacted (false also when another compaction is already running)
+   */
+  public boolean compactIfNeeded() {
+    int retired = current.retired.get();
+    if (retired == 0 || retired < params.compactDeletedFraction() * (size() + retired)) return false;
+    if (!compactLock.tryLock()) return false;
+    try {
+      compact();
+      return true;
+    } finally {
+      compactLock.unlock();
+    }
+  }
+
+  /**
+   * Removes every retired node from the graph and frees its vector. Runs in the calling thread; searches keep
+   * answering from the current graph throughout.
+   *
+   * <ol>
+   *   <li>Under the write lock: copy the graph (jvector's {@code rescore}), mark the retired nodes deleted in
+   *       the copy, and start logging mutations.
+   *   <li>Without it: {@code removeDeletedNodes} on the copy (no one else touches the copy), re-insert any node
+   *       the removal left unreachable, then replay the logged mutations onto it.
+   *   <li>Under the write lock: replay the rest and swap the copy in.
+   *   <li>Once no search runs on the old graph any more, recycle the removed ordinals.
+   * </ol>
+   *
+   * If it fails, the copy is dropped and the index carries on with the old graph.
+   */
+  public void compact() {
+    compactLock.lock();
+    try {
+      Generation old;
+      GraphIndexBuilder copy;
+      int[] removed;
+      ConcurrentLinkedQueue<Integer> pending = new ConcurrentLinkedQueue<>();
+      writeLock.lock();
+      try {
+        ensureOpen();
+        old = current;
+        if (old.retired.get() == 0) return;
+        copy = GraphIndexBuilder.rescore(old.builder, scoreProvider);
+        removed = retiredIn(copy.getGraph());
+        for (int ord : removed) copy.markNodeDeleted(ord);
+        pendingForCopy = pending;
+      } finally {
+        writeLock.unlock();
+      }
+      Generation next;
+      try {
+        copy.removeDeletedNodes();
+        reconnectUnreachable(copy);
+        int retiredSince = 0;
+        int backlog = Integer.MAX_VALUE;
+        for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
+          int[] counts = replay(copy, pending);
+          retiredSince += counts[1];
+          // Stop once little is left, or when the writer adds as fast as the replay catches up: then only
+          // pausing it ends the race, and the pause lasts about as long as this round did.
+          if (counts[0] < CATCH_UP_ENOUGH || counts[0] > backlog / 2) break;
+          backlog = counts[0];
+        }
+        writeLock.lock();
+        try {
+          ensureOpen();
+          retiredSince += replay(copy, pending)[1];
+          next = new Generation(copy, retiredSince);
+          current = next;
+        } finally {
+          pendingForCopy = null;
+          writeLock.unlock();
+        }
+      } catch (RuntimeException | Error e) {
+        writeLock.lock();
+        try {
+          pendingForCopy = null;
+        } finally {
+          writeLock.unlock();
+        }
+        closeQuietly(copy);
+        throw e;
+      }
+      while (old.readers.get() != 0) LockSupport.parkNanos(100_000);
+      writeLock.lock();
+      try {
+        for (int ord : removed) slots.release(ord);
+      } finally {
+        writeLock.unlock();
+      }
+      closeQuietly(old.builder);
+    } finally {
+      compactLock.unlock();
+    }
+  }
+
+  /** Nodes of {@code graph} whose ordinal no item holds. Under the write lock, so no insert is half done. */
+  private int[] retiredIn(ImmutableGraphIndex graph) {
+    int upper = slots.upperBound();
+    int[] retired = new int[16];
+    int n = 0;
+    for (int ord = 0; ord < upper; ord++) {
+      if (slots.id(ord) == null && graph.containsNode(ord)) {
+        if (n == retired.length) retired = Arrays.copyOf(retired, 2 * n);
+        retired[n++] = ord;
+      }
+    }
+    return Arrays.copyOf(retired, n);
+  }
+
+  /**
+   * Re-inserts the nodes that the base layer of the copy no longer reaches from its entry point.
+   * {@code removeDeletedNodes} splices a removed node's out-edges into its in-neighbours' lists, but nothing
+   * makes sure every remaining node keeps an in-edge: with many deletes around it, a node can end up with
+   * none, and then no search finds it again (seen in tests with heavy churn). Removing such a node and
+   * inserting it afresh gives it in-edges again; it keeps its ordinal, so nothing outside the copy changes.
+   * Costs one breadth-first pass over the base layer, and a second removal pass only if something was cut off.
+   */
+  private void reconnectUnreachable(GraphIndexBuilder copy) {
+    ImmutableGraphIndex graph = copy.getGraph();
+    ImmutableGraphIndex.View view = graph.getView();
+    ImmutableGraphIndex.NodeAtLevel entry = view.entryNode();
+    if (entry == null) return;
+    int upper = graph.getIdUpperBound();
+    BitSet reached = new BitSet(upper);
+    int[] queue = new int[upper];
+    int head = 0;
+    int tail = 0;
+    reached.set(entry.node);
+    queue[tail++] = entry.node;
+    while (head < tail) {
+      for (NodesIterator it = view.getNeighborsIterator(0, queue[head++]); it.hasNext(); ) {
+        int next = it.nextInt();
+        if (!reached.get(next)) {
+          reached.set(next);
+          queue[tail++] = next;
+        }
+      }
+    }
+    int unreached = 0;
+    for (int ord = 0; ord < upper; ord++) {
+      if (!reached.get(ord) && graph.containsNode(ord)) queue[unreached++] = ord;
+    }
+    if (unreached == 0) return;
+    for (int i = 0; i < unreached; i++) copy.markNodeDeleted(queue[i]);
+    copy.removeDeletedNodes();
+    for (int i = 0; i < unreached; i++) copy.addGraphNode(queue[i], slots.getVector(queue[i]));
+  }
+
+  /**
+   * Applies the logged mutations to the copy; returns {added, retired}. A retirement needs nothing in the graph
+   * (the ordinal's item is already gone), it only counts towards the next compaction.
+   */
+  private int[] replay(GraphIndexBuilder copy, ConcurrentLinkedQueue<Integer> pending) {
+    int added = 0;
+    int retired = 0;
+    for (Integer op = pending.poll(); op != null; op = pending.poll()) {
+      if (op >= 0) {
+        copy.addGraphNode(op, slots.getVector(op));
+        added++;
+      } else {
+        retired++;
+      }
+    }
+    return new int[] {added, retired};
+  }
+
+  private void ensureOpen() {
+    if (closed) throw new IllegalStateException("index is closed");
+  }
+
+  private static void closeQuietly(GraphIndexBuilder builder) {
+    try {
+      builder.close();
+    } catch (IOException e) {
+      // Closing only releases per-thread scratch space; nothing to recover.
+    }
+  }
+
+  /** Releases the graph; later calls fail with IllegalStateException. */
+  @Override
+  public void close() {
+    writeLock.lock();
+    try {
+      if (closed) return;
+      closed = true;
+      closeQuietly(current.builder);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+}
