@@ -68,11 +68,12 @@ class VectorIndexConcurrencyTest {
         searchers.add(thread);
         thread.start();
       }
-      while (searches.get() < 200) Thread.sleep(1);
+      testkit.Await.until(java.time.Duration.ofSeconds(30), searches::get, n -> n >= 200);
       int startedAt = searches.get();
       index.compact();
       int duringCompaction = searches.get() - startedAt;
-      Thread.sleep(50);
+      int afterCompaction = searches.get();
+      testkit.Await.until(java.time.Duration.ofSeconds(30), searches::get, n -> n >= afterCompaction + 100);
       stop.set(true);
       for (Thread t : searchers) t.join();
 
@@ -141,7 +142,7 @@ class VectorIndexConcurrencyTest {
         }
       }, "writer");
       writer.start();
-      while (ops.get() < 100) Thread.sleep(1);
+      testkit.Await.until(java.time.Duration.ofSeconds(30), ops::get, n -> n >= 100);
       int opsBefore = ops.get();
       index.compact();
       int opsDuring = ops.get() - opsBefore;

@@ -54,17 +54,14 @@ final class StreamsFixtures {
   }
 
   static void await(String what, BooleanSupplier condition, Supplier<?> state) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) fail("timed out waiting for " + what + " (now: " + state.get() + ")");
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
+    try {
+      boolean met = testkit.Await.until(TIMEOUT, condition::getAsBoolean, ok -> ok);
+      if (!met) fail("timed out waiting for " + what + " (now: " + state.get() + ")");
+    } catch (Exception e) {
+      fail("waiting for " + what + ": " + e);
     }
   }
+
 
   /** Every record of {@code topic} from the beginning to its current end, in partition order. */
   static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
