@@ -166,9 +166,15 @@ class VectorIndexConcurrencyTest {
       assertFalse(index.contains(id), id);
       assertNull(index.vector(id), id);
     }
-    // Everything the writer wrote is reachable in the graph, not just in the maps: its own vector finds it.
+    // Everything the writer wrote is reachable in the graph, not just in the maps: its own vector finds it,
+    // nearly always at ef 100 (the churn here is heavy), and always with a broader search.
+    int missedAtEf100 = 0;
     for (String id : written) {
-      assertTrue(VectorIndexTest.ids(index.search(expected.get(id), 10, 100, null)).contains(id), id);
+      if (!VectorIndexTest.ids(index.search(expected.get(id), 10, 100, null)).contains(id)) {
+        missedAtEf100++;
+        assertTrue(VectorIndexTest.ids(index.search(expected.get(id), 10, 1000, null)).contains(id), id);
+      }
     }
+    assertTrue(missedAtEf100 <= written.size() / 500, missedAtEf100 + " of " + written.size() + " missed at ef 100");
   }
 }

@@ -387,17 +387,18 @@ public final class VectorIndex implements AutoCloseable {
         int retiredSince = 0;
         int backlog = Integer.MAX_VALUE;
         for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
-          int[] counts = replay(copy, pending);
+          // Each round replays what was logged when it started, not what the writer adds meanwhile.
+          int[] counts = replay(copy, pending, pending.size());
           retiredSince += counts[1];
-          // Stop once little is left, or when the writer adds as fast as the replay catches up: then only
-          // pausing it ends the race, and the pause lasts about as long as this round did.
+          // Stop once little is left, or when the writer adds about as fast as the replay catches up: then
+          // only pausing it ends the race, and the pause lasts about as long as this round did.
           if (counts[0] < CATCH_UP_ENOUGH || counts[0] > backlog / 2) break;
           backlog = counts[0];
         }
         writeLock.lock();
         try {
           ensureOpen();
-          retiredSince += replay(copy, pending)[1];
+          retiredSince += replay(copy, pending, Integer.MAX_VALUE)[1];
           next = new Generation(copy, retiredSince);
           current = next;
         } finally {
@@ -481,13 +482,16 @@ public final class VectorIndex implements AutoCloseable {
   }
 
   /**
-   * Applies the logged mutations to the copy; returns {added, retired}. A retirement needs nothing in the graph
-   * (the ordinal's item is already gone), it only counts towards the next compaction.
+   * Applies up to {@code limit} logged mutations to the copy, oldest first; returns {added, retired}. A
+   * retirement needs nothing in the graph (the ordinal's item is already gone), it only counts towards the next
+   * compaction.
    */
-  private int[] replay(GraphIndexBuilder copy, ConcurrentLinkedQueue<Integer> pending) {
+  private int[] replay(GraphIndexBuilder copy, ConcurrentLinkedQueue<Integer> pending, int limit) {
     int added = 0;
     int retired = 0;
-    for (Integer op = pending.poll(); op != null; op = pending.poll()) {
+    for (int n = 0; n < limit; n++) {
+      Integer op = pending.poll();
+      if (op == null) break;
       if (op >= 0) {
         copy.addGraphNode(op, slots.getVector(op));
         added++;
