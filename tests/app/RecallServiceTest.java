@@ -47,6 +47,7 @@ class RecallServiceTest {
   void start() {
     kit = ActorTestKit.create(ConfigFactory.parseString("""
         akka.actor.serialize-messages = on
+        akka.remote.artery.canonical.port = 0
         akka.actor.serialization-bindings { "actors.CborSerializable" = jackson-cbor }
         """).withFallback(ConfigFactory.load()));
     // Two clusters of items in two categories: "a" items near e0, "b" items near e1.
