@@ -191,7 +191,15 @@ class CommittingPipelineTest {
       Consumer.DrainingControl<Done> pipelineB = CommittingPipeline.run(system, topics, topics.interactions(),
           "resume", SEEN, collectInto(b), deadLetters);
       await("the other 30 applied", () -> b.size() >= rest.size(), b::size);
-      Thread.sleep(300); // several batch windows: anything re-read from before the commit would show up now
+      // Once everything is committed, everything read has been applied: a re-read from before the first
+      // pipeline's commit would have shown up in b by now.
+      await("all 70 committed", () -> {
+        try {
+          return committedSum(topics.groupPrefix() + "-resume", topics.interactions()) == 70;
+        } catch (Exception e) {
+          return false;
+        }
+      });
       pipelineB.drainAndShutdown(system.executionContext()).toCompletableFuture().get(30, TimeUnit.SECONDS);
       assertEquals(rest.size(), b.size(), "nothing committed is read again");
       assertEquals(Set.copyOf(rest), Set.copyOf(b), "nothing after the commit is skipped");
@@ -269,6 +277,15 @@ class CommittingPipelineTest {
     Map<String, List<Long>> out = new LinkedHashMap<>();
     for (Interaction e : events) out.computeIfAbsent(e.userId(), k -> new ArrayList<>()).add(e.ts());
     return new HashMap<>(out);
+  }
+
+  /** The group's committed offsets summed over the topic's partitions (no assertion: safe to poll). */
+  private static long committedSum(String group, String topic) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+        testkit.TestServers.kafka().bootstrapServers()))) {
+      return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values().stream()
+          .mapToLong(OffsetAndMetadata::offset).sum();
+    }
   }
 
   private static long committedTotal(String group, String topic) throws Exception {

@@ -59,11 +59,9 @@ public final class ItemRequests {
       if (required) throw ApiError.badField(path + name, name + " is required");
       return null;
     }
-    if (!v.isTextual()) throw ApiError.badField(path + name, name + " must be a string");
-    String problem = idProblem(v.textValue());
-    if (problem != null) throw ApiError.badField(path + name, name + " " + problem);
-    return v.textValue();
+    return Fields.idValue(v, path + name);
   }
+
 
   private static String idProblem(String id) {
     int n = id.codePointCount(0, id.length());
