@@ -57,6 +57,37 @@ class BucketRangePersistenceTest {
   }
 
   @Test
+  void batchedOccupantsAreCountedOnceAcrossRetriesAndRestarts() {
+    Config occupants = TestNodes.config("range_occupants");
+    try (Node node = TestNodes.start(occupants)) {
+      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupant("a", 1, false, r)).outcome());
+      // "a" was counted alone before; "c" repeats within the batch: only b and c are new.
+      BucketRange.Ack batch = ask(node, r -> new BucketRange.AddOccupants(
+          java.util.List.of("a", "b", "c", "c"), new int[] {1, 2, 2, 2}, r));
+      assertEquals(BucketRange.Outcome.APPLIED, batch.outcome(), batch.toString());
+      assertEquals(2, batch.rows());
+      assertEquals(BucketRange.Outcome.DUPLICATE,
+          ask(node, r -> new BucketRange.AddOccupants(java.util.List.of("b"), new int[] {2}, r)).outcome());
+      BucketRange.Ack mismatched = ask(node, r -> new BucketRange.AddOccupants(
+          java.util.List.of("d", "e"), new int[] {3}, r));
+      assertEquals(BucketRange.Outcome.REJECTED, mismatched.outcome());
+      assertTrue(mismatched.error().contains("2 opIds for 1 rows"), mismatched.error());
+      assertOccupancy(summary(node));
+    }
+    try (Node node = TestNodes.start(occupants)) {
+      assertOccupancy(summary(node));
+      assertEquals(BucketRange.Outcome.DUPLICATE,
+          ask(node, r -> new BucketRange.AddOccupants(java.util.List.of("c"), new int[] {2}, r)).outcome());
+    }
+  }
+
+  private static void assertOccupancy(BucketRange.Summary s) {
+    assertEquals(3, s.items(), s.toString());
+    assertEquals(2, s.occupiedBuckets(), s.toString());
+    assertEquals(2, s.itemsInSharedBuckets(), s.toString());
+  }
+
+  @Test
   void badBatchesAreRejectedWithoutChangingAnything() {
     try (Node node = TestNodes.start(TestNodes.config("range_reject"))) {
       short[] before = rows(node);

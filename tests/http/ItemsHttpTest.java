@@ -111,6 +111,21 @@ class ItemsHttpTest {
     assertTrue(summary.body().get("items").asLong() >= 1);
   }
 
+  @Test
+  void aBatchWithRepeatedIdsCountsEachItemOnce() throws Exception {
+    long before = coldItems();
+    // Every id twice in one batch: the registration queue groups them, and the repeat must see the first.
+    String items = IntStream.range(0, 600).mapToObj(i -> "{\"itemId\": \"dup-" + (i % 300) + "\", \"title\": \"t" + i + "\"}")
+        .collect(Collectors.joining(",", "{\"items\": [", "]}"));
+    Answer r = api("POST", "/v1/items:batch", items);
+    assertEquals(200, r.status(), r.text());
+    assertEquals(600, r.body().get("accepted").asInt(), r.text());
+    assertEquals(before + 300, coldItems());
+    Answer one = api("GET", "/v1/items/dup-7", null);
+    assertEquals(200, one.status(), one.text());
+    assertEquals("t307", one.body().get("metadata").get("title").asText(), "the later registration wins");
+  }
+
   private long coldItems() throws Exception {
     Answer tiers = admin("/admin/tiers");
     assertEquals(200, tiers.status(), tiers.text());

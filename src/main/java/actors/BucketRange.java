@@ -57,6 +57,12 @@ public final class BucketRange
   /** Counts one more item in a bucket; {@code resetRow} gives a reused exclusive slot a fresh row and optimizer. */
   public record AddOccupant(String opId, int row, boolean resetRow, ActorRef<Ack> replyTo) implements Command {}
 
+  /**
+   * Counts many items at once (registration batches: one persist per range instead of one per item). Each item
+   * keeps its own operation id, so an item retried in a later batch is still counted once.
+   */
+  public record AddOccupants(List<String> opIds, int[] rows, ActorRef<Ack> replyTo) implements Command {}
+
   public record RemoveOccupant(String opId, int row, ActorRef<Ack> replyTo) implements Command {}
 
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
@@ -96,6 +102,8 @@ public final class BucketRange
 
   public record OccupantAdded(String opId, int row, boolean resetRow) implements Event {}
 
+  public record OccupantsAdded(List<String> opIds, int[] rows) implements Event {}
+
   public record OccupantRemoved(String opId, int row) implements Event {}
 
   /** What a snapshot stores: the packed rows, occupancy and dedupe window as bytes. */
@@ -133,6 +141,15 @@ public final class BucketRange
       if (e.resetRow()) block.resetRow(e.row());
       occupancy.add(e.row());
       recentOps.remember(e.opId());
+      opsApplied++;
+      return this;
+    }
+
+    State addOccupants(OccupantsAdded e) {
+      for (int i = 0; i < e.rows().length; i++) {
+        occupancy.add(e.rows()[i]);
+        recentOps.remember(e.opIds().get(i));
+      }
       opsApplied++;
       return this;
     }
@@ -190,6 +207,7 @@ public final class BucketRange
         .onCommand(ApplyDeltas.class, this::onApplyDeltas)
         .onCommand(WriteRows.class, this::onWriteRows)
         .onCommand(AddOccupant.class, this::onAddOccupant)
+        .onCommand(AddOccupants.class, this::onAddOccupants)
         .onCommand(RemoveOccupant.class, this::onRemoveOccupant)
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
         .build();
@@ -229,6 +247,29 @@ public final class BucketRange
     if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
     return Effect().persist(new OccupantAdded(cmd.opId(), cmd.row(), cmd.resetRow()))
         .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, 1, null));
+  }
+
+  private ReplyEffect<Event, State> onAddOccupants(State state, AddOccupants cmd) {
+    String batchId = cmd.opIds().isEmpty() ? "" : cmd.opIds().get(0) + "+" + (cmd.opIds().size() - 1);
+    if (cmd.opIds().size() != cmd.rows().length) {
+      return rejected(cmd.replyTo(), batchId, cmd.opIds().size() + " opIds for " + cmd.rows().length + " rows");
+    }
+    String bad = badRows(state, cmd.rows());
+    if (bad != null) return rejected(cmd.replyTo(), batchId, bad);
+    // Drop repeats, both of earlier operations and within this batch.
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    List<String> newOps = new java.util.ArrayList<>();
+    int[] newRows = new int[cmd.rows().length];
+    for (int i = 0; i < cmd.rows().length; i++) {
+      String op = cmd.opIds().get(i);
+      if (state.recentOps.contains(op) || !seen.add(op)) continue;
+      newRows[newOps.size()] = cmd.rows()[i];
+      newOps.add(op);
+    }
+    if (newOps.isEmpty()) return duplicate(cmd.replyTo(), batchId);
+    int counted = newOps.size();
+    return Effect().persist(new OccupantsAdded(newOps, java.util.Arrays.copyOf(newRows, counted)))
+        .thenReply(cmd.replyTo(), s -> new Ack(batchId, Outcome.APPLIED, counted, null));
   }
 
   private ReplyEffect<Event, State> onRemoveOccupant(State state, RemoveOccupant cmd) {
@@ -293,6 +334,7 @@ public final class BucketRange
         .onEvent(DeltasApplied.class, (s, e) -> s.applyPatch(e.opId(), e.atMillis(), e.patch()))
         .onEvent(RowsWritten.class, (s, e) -> s.applyPatch(e.opId(), e.atMillis(), e.patch()))
         .onEvent(OccupantAdded.class, State::addOccupant)
+        .onEvent(OccupantsAdded.class, State::addOccupants)
         .onEvent(OccupantRemoved.class, State::removeOccupant)
         .build();
   }

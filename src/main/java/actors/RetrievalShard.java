@@ -44,6 +44,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public record Upsert(IndexedItem item, ActorRef<Done> replyTo) implements Command {}
 
+  /** Many upserts in one message (registration batches); the answer names the items that were refused. */
+  public record UpsertAll(List<IndexedItem> items, ActorRef<UpsertedAll> replyTo) implements Command {}
+
   public record Delete(String itemId, ActorRef<Done> replyTo) implements Command {}
 
   /** Top-k by cosine among items not excluded and (if given) of the category. */
@@ -70,6 +73,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
   public record Done(String itemId, String error) implements CborSerializable {}
+
+  public record UpsertedAll(int indexed, List<String> failedIds, List<String> errors) implements CborSerializable {}
 
   /** {@code ready} false: the shard is still rebuilding and {@code hits} is empty. */
   public record Result(int shard, boolean ready, List<Scored> hits, List<Scored> fresh) implements CborSerializable {}
@@ -125,6 +130,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Upsert.class, this::onUpsert)
+        .onMessage(UpsertAll.class, this::onUpsertAll)
         .onMessage(Delete.class, this::onDelete)
         .onMessage(Search.class, this::onSearch)
         .onMessage(Fallback.class, this::onFallback)
@@ -148,6 +154,21 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     } catch (IllegalArgumentException e) {
       cmd.replyTo().tell(new Done(cmd.item().itemId(), e.getMessage()));
     }
+    return this;
+  }
+
+  private Behavior<Command> onUpsertAll(UpsertAll cmd) {
+    List<String> failedIds = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    for (IndexedItem item : cmd.items()) {
+      try {
+        index(item);
+      } catch (IllegalArgumentException e) {
+        failedIds.add(item.itemId());
+        errors.add(e.getMessage());
+      }
+    }
+    cmd.replyTo().tell(new UpsertedAll(cmd.items().size() - failedIds.size(), failedIds, errors));
     return this;
   }
 

@@ -41,9 +41,9 @@ public final class ItemService implements RetrievalShard.ItemSource {
   private final StoreLayout layout;
   private final Duration askTimeout;
   private final Clock clock;
-  private static final int REBUILD_CHUNK = 200;
+  private static final int REBUILD_CHUNK = 1000;
 
-  private akka.stream.javadsl.SourceQueueWithComplete<Job> queue;
+  private akka.stream.javadsl.SourceQueueWithComplete<BatchRegistrar.Job> queue;
 
   private final Map<String, ItemHasher> hashers = new HashMap<>();
   private final ShardMembership membership;
@@ -66,6 +66,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
     for (TierSpec t : layout.tiers()) {
       if (t.kind() == TierKind.HASHED) hashers.put(t.name(), new ItemHasher(t.seed()));
     }
+    this.batches = new BatchRegistrar(this, system, store, membership, layout, askTimeout, clock);
   }
 
   /** Where a new item goes: the entry tier, its MurmurHash3 bucket. */
@@ -109,21 +110,18 @@ public final class ItemService implements RetrievalShard.ItemSource {
     }
   }
 
-  private record Job(String itemId, ItemRecord.ItemMetadata metadata, CompletableFuture<Registered> done) {}
+  private final BatchRegistrar batches;
 
   /**
-   * Starts the node-wide registration queue: at most {@code parallelism} registrations run at once (each is
-   * several Cassandra writes, two of them lightweight transactions); up to {@code queueSize} wait; beyond
-   * that, {@link #register} fails fast with {@link Overloaded} instead of overloading Cassandra.
+   * Starts the node-wide registration queue: registrations are grouped into batches of up to {@code batchSize}
+   * (waiting at most {@code batchWindow} to fill one), at most {@code parallelism} batches run at once, up to
+   * {@code queueSize} registrations wait; beyond that {@link #register} fails fast with {@link Overloaded}
+   * instead of overloading Cassandra.
    */
-  public void startQueue(int parallelism, int queueSize) {
-    queue = akka.stream.javadsl.Source.<Job>queue(queueSize, akka.stream.OverflowStrategy.dropNew())
-        .mapAsyncUnordered(parallelism, job -> registerNow(job.itemId(), job.metadata())
-            .handle((r, t) -> {
-              if (t != null) job.done().completeExceptionally(t);
-              else job.done().complete(r);
-              return akka.Done.getInstance();
-            }))
+  public void startQueue(int parallelism, int queueSize, int batchSize, Duration batchWindow) {
+    queue = akka.stream.javadsl.Source.<BatchRegistrar.Job>queue(queueSize, akka.stream.OverflowStrategy.dropNew())
+        .groupedWithin(batchSize, batchWindow)
+        .mapAsyncUnordered(parallelism, jobs -> batches.register(jobs))
         .to(akka.stream.javadsl.Sink.ignore())
         .run(akka.stream.Materializer.matFromSystem(system));
   }
@@ -132,37 +130,39 @@ public final class ItemService implements RetrievalShard.ItemSource {
   public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
     if (queue == null) return registerNow(itemId, metadata);
     CompletableFuture<Registered> done = new CompletableFuture<>();
-    return queue.offer(new Job(itemId, metadata, done)).thenCompose(result -> {
+    return queue.offer(new BatchRegistrar.Job(itemId, metadata, done)).thenCompose(result -> {
       if (result == akka.stream.QueueOfferResult.enqueued()) return done;
       throw new Overloaded("item registrations queue is full");
     });
   }
 
   /**
-   * Registers (or updates) an item and makes it recallable before answering: items table, occupancy count,
-   * shard membership (so a shard rebuild finds it), then the shard's index.
+   * Registers a batch directly (the items-topic consumer, which has its own backpressure); fails if any item
+   * failed, after all have been tried, so the batch is retried (every step is idempotent).
    */
+  public CompletionStage<Void> registerAll(java.util.List<java.util.Map.Entry<String, ItemRecord.ItemMetadata>> inputs) {
+    java.util.List<BatchRegistrar.Job> jobs = new java.util.ArrayList<>(inputs.size());
+    for (var in : inputs) jobs.add(new BatchRegistrar.Job(in.getKey(), in.getValue(), new CompletableFuture<>()));
+    return batches.register(jobs).thenCompose(ignored -> CompletableFuture.allOf(
+        jobs.stream().map(BatchRegistrar.Job::done).toArray(CompletableFuture[]::new)));
+  }
+
+  int membershipPart(String itemId) {
+    return partHasher.bucket(itemId, ShardMembership.PARTS);
+  }
+
+  /** Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. */
+  static String registerOpId(ItemRecord item) {
+    return "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
+  }
+
+  /** Registers one item at once, outside the queue (a batch of one). */
   CompletionStage<Registered> registerNow(String itemId, ItemRecord.ItemMetadata metadata) {
-    String tier = layout.entryTier().name();
-    return store.register(itemId, metadata, tier, entryBucket(itemId), -1, clock.instant())
-        .thenCompose(reg -> (reg.record().counted()
-            ? CompletableFuture.<Void>completedFuture(null)
-            : countOccupant(reg.record()))
-            .thenCompose(ignored -> membership.add(shardOf(itemId), partHasher.bucket(itemId, ShardMembership.PARTS),
-                itemId))
-            .thenCompose(ignored -> index(reg.record()))
-            .thenApply(ignored -> new Registered(reg.record(), reg.created())));
+    CompletableFuture<Registered> done = new CompletableFuture<>();
+    return batches.register(java.util.List.of(new BatchRegistrar.Job(itemId, metadata, done))).thenCompose(x -> done);
   }
 
-  private CompletionStage<Void> index(ItemRecord item) {
-    return readRow(item.tier(), item.row()).thenCompose(vector -> shard(item.itemId())
-        .<RetrievalShard.Done>ask(replyTo -> new RetrievalShard.Upsert(indexed(item, vector, 0), replyTo), askTimeout)
-        .thenAccept(done -> {
-          if (done.error() != null) throw new IllegalStateException("not indexed: " + done.error());
-        }));
-  }
-
-  private static RetrievalShard.IndexedItem indexed(ItemRecord item, float[] vector, double popularity) {
+  static RetrievalShard.IndexedItem indexed(ItemRecord item, float[] vector, double popularity) {
     var m = item.metadata();
     long created = m.createdAt() != null ? m.createdAt().toEpochMilli() : item.registeredAt().toEpochMilli();
     return new RetrievalShard.IndexedItem(item.itemId(), vector, m.category(), item.tier(), created, popularity);
@@ -206,35 +206,56 @@ public final class ItemService implements RetrievalShard.ItemSource {
       java.util.List<RetrievalShard.IndexedItem> out) {
     if (from >= ids.size()) return CompletableFuture.completedFuture(out);
     int to = Math.min(ids.size(), from + REBUILD_CHUNK);
-    java.util.List<CompletableFuture<java.util.Optional<RetrievalShard.IndexedItem>>> loads = new java.util.ArrayList<>();
-    for (String id : ids.subList(from, to)) loads.add(load(id).toCompletableFuture());
-    return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
-      for (var l : loads) l.join().ifPresent(out::add);
+    return loadChunk(ids.subList(from, to)).thenCompose(loaded -> {
+      out.addAll(loaded);
       return loadAll(ids, to, out);
     });
   }
 
-  private CompletionStage<java.util.Optional<RetrievalShard.IndexedItem>> load(String itemId) {
-    return store.find(itemId).thenCompose(found -> {
-      if (found.isEmpty()) return CompletableFuture.completedFuture(java.util.Optional.empty());
-      ItemRecord item = found.get();
-      var row = readRow(item.tier(), item.row()).toCompletableFuture();
-      var exposure = interactions.exposures(itemId, clock.instant()).toCompletableFuture();
-      return row.thenCombine(exposure, (vector, ex) -> java.util.Optional.of(indexed(item, vector, ex.total())));
+  /** Items rows and exposure counts one read each, hash rows one ask per bucket range. */
+  private CompletionStage<java.util.List<RetrievalShard.IndexedItem>> loadChunk(java.util.List<String> ids) {
+    java.util.List<CompletableFuture<Optional<ItemRecord>>> finds = new java.util.ArrayList<>(ids.size());
+    for (String id : ids) finds.add(store.find(id).toCompletableFuture());
+    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(found -> {
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>(ids.size());
+      for (var f : finds) f.join().ifPresent(records::add);
+      java.util.List<CompletableFuture<InteractionStore.Exposures>> exposures = new java.util.ArrayList<>();
+      for (ItemRecord r : records) exposures.add(interactions.exposures(r.itemId(), clock.instant()).toCompletableFuture());
+      var rows = readRows(records).toCompletableFuture();
+      return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(rows, (ignored, vectors) -> {
+        java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+          out.add(indexed(records.get(i), vectors.get(i), exposures.get(i).join().total()));
+        }
+        return out;
+      });
     });
   }
 
-  private CompletionStage<Void> countOccupant(ItemRecord item) {
+  /** The hash rows of many items, in their order, with one ask per bucket range. */
+  CompletionStage<java.util.List<float[]>> readRows(java.util.List<ItemRecord> records) {
     int rowsPerRange = layout.rowsPerRange();
-    String entityId = StoreLayout.entityId(item.tier(), item.row() / rowsPerRange);
-    String opId = "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
-    return ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
-        .<BucketRange.Ack>ask(replyTo -> new BucketRange.AddOccupant(opId, item.row() % rowsPerRange, false, replyTo),
-            askTimeout)
-        .thenCompose(ack -> {
-          if (!ack.persisted()) throw new IllegalStateException("occupancy not counted: " + ack.error());
-          return store.markCounted(item.itemId());
-        });
+    Map<String, java.util.List<Integer>> byRange = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < records.size(); i++) {
+      ItemRecord r = records.get(i);
+      byRange.computeIfAbsent(StoreLayout.entityId(r.tier(), r.row() / rowsPerRange), k -> new java.util.ArrayList<>())
+          .add(i);
+    }
+    float[][] out = new float[records.size()][];
+    java.util.List<CompletableFuture<Void>> reads = new java.util.ArrayList<>();
+    byRange.forEach((entityId, positions) -> {
+      int[] rows = new int[positions.size()];
+      for (int j = 0; j < rows.length; j++) rows[j] = records.get(positions.get(j)).row() % rowsPerRange;
+      reads.add(ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
+          .<BucketRange.RowsRead>ask(replyTo -> new BucketRange.ReadRows(rows, replyTo), askTimeout)
+          .thenAccept(read -> {
+            if (read.error() != null) throw new IllegalStateException(read.error());
+            for (int j = 0; j < rows.length; j++) out[positions.get(j)] = read.row(j);
+          })
+          .toCompletableFuture());
+    });
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenApply(ignored -> java.util.Arrays.asList(out));
   }
 
   public CompletionStage<Optional<ItemView>> find(String itemId) {

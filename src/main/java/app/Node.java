@@ -172,7 +172,8 @@ public final class Node implements AutoCloseable {
     ItemService items = new ItemService(system, store, membership, interactions, layout,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(config.getInt("thermocline.items.register-parallelism"),
-        config.getInt("thermocline.items.register-queue"));
+        config.getInt("thermocline.items.register-queue"), config.getInt("thermocline.items.register-batch"),
+        config.getDuration("thermocline.items.register-batch-window"));
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
     RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items);

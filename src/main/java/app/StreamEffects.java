@@ -107,12 +107,13 @@ public final class StreamEffects {
     }
   }
 
-  /** Registers a batch a few at a time: the stream backpressures instead of overloading Cassandra. */
+  /**
+   * Registers a consumed batch as one registration batch (one persist per bucket range); the stream waits for
+   * it, so a slow store slows consumption. Any failure fails the batch, which is then retried from its offsets.
+   */
   public CompletionStage<Done> items(List<ItemRequests.ItemInput> batch) {
-    return akka.stream.javadsl.Source.from(batch)
-        .mapAsync(STREAM_REGISTER_PARALLELISM, in -> items.registerNow(in.itemId(), in.metadata()))
-        .runWith(akka.stream.javadsl.Sink.ignore(), akka.stream.Materializer.matFromSystem(system));
+    List<java.util.Map.Entry<String, storage.ItemRecord.ItemMetadata>> inputs = new java.util.ArrayList<>(batch.size());
+    for (var in : batch) inputs.add(java.util.Map.entry(in.itemId(), in.metadata()));
+    return items.registerAll(inputs).thenApply(ignored -> Done.getInstance());
   }
-
-  private static final int STREAM_REGISTER_PARALLELISM = 8;
 }
