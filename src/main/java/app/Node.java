@@ -161,6 +161,7 @@ public final class Node implements AutoCloseable {
     if (settings.cassandra().createSchema()) JournalSchema.create(system, session);
     ItemStore store = ItemStore.open(session, settings.cassandra().keyspace(), settings.cassandra().replicationFactor(),
         settings.cassandra().createSchema());
+    storage.PlacementGuard.check(session, settings.cassandra().keyspace(), placement(settings));
     joinCluster(system, config);
 
     String keyspace = settings.cassandra().keyspace();
@@ -205,6 +206,19 @@ public final class Node implements AutoCloseable {
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
     return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, api, adminApi);
+  }
+
+  /** What decides where items and rows live (see {@link storage.PlacementGuard}). */
+  static java.util.Map<String, String> placement(Settings settings) {
+    var layout = settings.store().layout();
+    StringBuilder tiers = new StringBuilder();
+    for (var t : layout.tiers()) {
+      tiers.append(t.name()).append(':').append(t.kind()).append(':').append(t.capacity()).append(':')
+          .append(t.seed()).append(' ');
+    }
+    return java.util.Map.of(
+        "retrieval.shards", Integer.toString(settings.retrieval().shards()),
+        "store.layout", "dim=" + layout.dim() + " rows-per-range=" + layout.rowsPerRange() + " tiers=" + tiers.toString().trim());
   }
 
   private static void joinCluster(ActorSystem<Void> system, Config config) {
