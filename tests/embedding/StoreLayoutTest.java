@@ -85,4 +85,22 @@ class StoreLayoutTest {
     assertEquals(-7607110331023776246L, new TierSpec("hot", TierKind.EXCLUSIVE, 10, 1, 0.5, 0).tableSeed());
     assertEquals(8192L, LAYOUT.firstGlobalRow(2));
   }
+
+  @Test
+  void auxiliaryTablesAreNotItemTiersAndStartWhereTheySay() {
+    TierSpec users = TierSpec.auxiliary("users", 5000, 9, 0f);
+    TierSpec cheapest = TierSpec.auxiliary("features", 100, 3, Float.NaN);
+    StoreLayout layout = new StoreLayout(8, 4096, 0.01f, List.of(HOT, TAIL, users, cheapest));
+    assertEquals(List.of(HOT, TAIL), layout.itemTiers());
+    // An auxiliary table has no exposure threshold to win the entry tier with.
+    assertSame(TAIL, layout.entryTier());
+    assertEquals(0f, layout.initStd("users"));
+    assertEquals(0.01f, layout.initStd("features"));
+    assertEquals(0.01f, layout.initStd("hot"));
+    RowBlock block = new RowBlock(16, 8, layout.tableSeed("users"), 0, layout.initStd("users"), 0.1f);
+    float[] row = new float[8];
+    block.readRow(3, row, 0);
+    assertEquals(0f, (float) java.util.stream.IntStream.range(0, 8).mapToDouble(k -> Math.abs(row[k])).sum());
+    assertThrows(IllegalArgumentException.class, () -> TierSpec.auxiliary("x", 10, 1, -1f));
+  }
 }

@@ -360,7 +360,7 @@ public final class BucketRange
         Snapshot snap = (Snapshot) from;
         StoreLayout layout = settings.layout();
         RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
-            layout.initStd(), settings.initialAccumulator());
+            layout.initStd(tier), settings.initialAccumulator());
         State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
             RecentOps.of(settings.dedupWindow(), snap.recentOps()));
         s.opsApplied = snap.opsApplied();

@@ -103,6 +103,10 @@ public record Settings(
           t.getDouble("alpha"),
           t.getLong("min-daily-exposure")));
     }
+    for (Config t : s.getConfigList("auxiliary-tables")) {
+      tiers.add(TierSpec.auxiliary(t.getString("name"), t.getInt("capacity"), t.getInt("seed"),
+          (float) t.getDouble("init-std")));
+    }
     StoreLayout layout = new StoreLayout(s.getInt("dim"), s.getInt("rows-per-range"),
         (float) s.getDouble("init-std"), tiers);
     return new StoreSettings(layout,

@@ -40,7 +40,7 @@ public final class StoreAdmin {
 
   public CompletionStage<List<TierReport>> tiers() {
     List<CompletableFuture<TierReport>> reports = new ArrayList<>();
-    for (TierSpec tier : layout.tiers()) reports.add(tier(tier).toCompletableFuture());
+    for (TierSpec tier : layout.itemTiers()) reports.add(tier(tier).toCompletableFuture());
     return CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new))
         .thenApply(done -> reports.stream().map(CompletableFuture::join).toList());
   }

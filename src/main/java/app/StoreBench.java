@@ -292,7 +292,7 @@ final class StoreBench {
     o2.put("akka.loglevel", "WARNING");
     // The entry tier sized to the recovery figure; the other tiers as configured.
     List<Map<String, Object>> tiers = new ArrayList<>();
-    for (TierSpec t : defaults.layout().tiers()) {
+    for (TierSpec t : defaults.layout().itemTiers()) {
       int capacity = t.name().equals(defaults.layout().entryTier().name()) ? o.recoverBuckets : t.capacity();
       tiers.add(Map.of("name", t.name(), "kind", t.kind().name().toLowerCase(), "capacity", capacity,
           "seed", t.seed(), "alpha", t.initialAlpha(), "min-daily-exposure", t.minDailyExposure()));

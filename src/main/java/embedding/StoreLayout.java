@@ -56,6 +56,17 @@ public record StoreLayout(int dim, int rowsPerRange, float initStd, List<TierSpe
     return tiers.stream().filter(t -> t.kind() == TierKind.EXCLUSIVE).findFirst().orElseThrow();
   }
 
+  /** The tiers items live in (hot, medium, cold), without the auxiliary tables. */
+  public List<TierSpec> itemTiers() {
+    return tiers.stream().filter(TierSpec::isItemTier).toList();
+  }
+
+  /** Init std of a tier's rows: its own, else the layout's. */
+  public float initStd(String tier) {
+    float own = tier(tier).initStd();
+    return Float.isNaN(own) ? initStd : own;
+  }
+
   /** Where new items start: the hashed tier with the lowest exposure threshold (the cold tier). */
   public TierSpec entryTier() {
     return tiers.stream().filter(t -> t.kind() == TierKind.HASHED)

@@ -31,6 +31,6 @@ public record StoreSettings(
     TierSpec spec = layout.tier(tier);
     int rowsPerRange = layout.rowsPerRange();
     return new RowBlock(spec.rangeSize(range, rowsPerRange), layout.dim(), layout.tableSeed(tier),
-        (long) range * rowsPerRange, layout.initStd(), initialAccumulator);
+        (long) range * rowsPerRange, layout.initStd(tier), initialAccumulator);
   }
 }

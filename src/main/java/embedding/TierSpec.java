@@ -14,6 +14,8 @@ import org.apache.commons.codec.digest.MurmurHash3;
  * @param seed hash seed for {@link TierKind#HASHED} placement and for row initialisation
  * @param initialAlpha initial mixing weight of this tier, in (0, 1)
  * @param minDailyExposure daily exposures an item needs to qualify for this tier
+ * @param initStd std of the rows' seeded initialisation; NaN = the layout's default (auxiliary tables such
+ *     as user-ID rows start at 0 so they change nothing until learned)
  */
 public record TierSpec(
     String name,
@@ -21,7 +23,21 @@ public record TierSpec(
     int capacity,
     int seed,
     double initialAlpha,
-    long minDailyExposure) {
+    long minDailyExposure,
+    float initStd) {
+
+  public TierSpec(String name, TierKind kind, int capacity, int seed, double initialAlpha, long minDailyExposure) {
+    this(name, kind, capacity, seed, initialAlpha, minDailyExposure, Float.NaN);
+  }
+
+  /** An auxiliary table (see {@link TierKind#AUXILIARY}). */
+  public static TierSpec auxiliary(String name, int capacity, int seed, float initStd) {
+    return new TierSpec(name, TierKind.AUXILIARY, capacity, seed, Double.NaN, 0, initStd);
+  }
+
+  public boolean isItemTier() {
+    return kind != TierKind.AUXILIARY;
+  }
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]+");
 
@@ -34,9 +50,12 @@ public record TierSpec(
     if (capacity <= 0) {
       throw new IllegalArgumentException("tier '" + name + "': capacity must be > 0, got " + capacity);
     }
-    if (!(initialAlpha > 0 && initialAlpha < 1)) {
+    if (kind != TierKind.AUXILIARY && !(initialAlpha > 0 && initialAlpha < 1)) {
       throw new IllegalArgumentException(
           "tier '" + name + "': initialAlpha must be in (0, 1), got " + initialAlpha);
+    }
+    if (!Float.isNaN(initStd) && (!(initStd >= 0) || Float.isInfinite(initStd))) {
+      throw new IllegalArgumentException("tier '" + name + "': initStd must be finite and >= 0, got " + initStd);
     }
     if (minDailyExposure < 0) {
       throw new IllegalArgumentException(
