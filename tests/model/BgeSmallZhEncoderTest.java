@@ -39,6 +39,19 @@ class BgeSmallZhEncoderTest {
   }
 
   @Test
+  void metaEncoderHeadKeepsTheParaphraseOrder() {
+    MetaEncoder meta = new MetaEncoder(MetaEncoder.Config.defaults(encoder.dim()));
+    float[] a = meta.head(encoder.encode("红烧肉的家常做法"));
+    float[] b = meta.head(encoder.encode("教你在家做红烧肉"));
+    float[] c = meta.head(encoder.encode("篮球比赛精彩集锦"));
+    assertTrue(cosine(a, b) > cosine(a, c) + 0.1, cosine(a, b) + " vs " + cosine(a, c));
+  }
+
+  private static double cosine(float[] a, float[] b) {
+    return Vectors.dot(a, b) / Math.sqrt(Vectors.dot(a, a) * Vectors.dot(b, b));
+  }
+
+  @Test
   void vectorsAre512dUnitLength() {
     float[] v = encoder.encode("周末去海边看日出");
     assertEquals(512, v.length);

@@ -5,6 +5,7 @@ import java.text.Normalizer;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A model-free text encoder: character 1–3-grams of the NFKC-normalised, lower-cased text, each hashed
@@ -21,6 +22,7 @@ public final class HashedNgramEncoder implements TextEncoder {
   public static final int DEFAULT_DIM = 256;
   public static final int DEFAULT_SEED = 0x6e6772; // "ngr"
   static final int MAX_N = 3;
+  private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
 
   private final int dim;
   private final ItemHasher hasher;
@@ -65,7 +67,7 @@ public final class HashedNgramEncoder implements TextEncoder {
     if (text == null) return null;
     String s = Normalizer.normalize(text, Normalizer.Form.NFKC).toLowerCase(Locale.ROOT).strip();
     if (s.isEmpty()) return null;
-    return s.replaceAll("\\s+", " ").codePoints().toArray();
+    return WHITESPACE_RUN.matcher(s).replaceAll(" ").codePoints().toArray();
   }
 
   /** n-grams for n = 1..3 over code points; grams that are only a space carry no information. */
