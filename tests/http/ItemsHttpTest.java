@@ -95,8 +95,19 @@ class ItemsHttpTest {
     assertEquals(0.3, item.get("alpha").asDouble(), 1e-9);
     JsonNode hash = item.get("embedding").get("hash");
     assertEquals(32, hash.size());
-    assertEquals(hash, item.get("embedding").get("final"));
     assertTrue(IntStream.range(0, 32).anyMatch(i -> hash.get(i).asDouble() != 0), "seeded, not zero");
+    // final = normalise(a·hash + (1−a)·meta), a = 0.3 for the cold tier; meta comes from the title (and more).
+    JsonNode meta = item.get("embedding").get("meta");
+    JsonNode fin = item.get("embedding").get("final");
+    assertEquals(32, meta.size());
+    assertTrue(IntStream.range(0, 32).anyMatch(i -> meta.get(i).asDouble() != 0), "the title gives a meta vector");
+    double[] mix = new double[32];
+    double norm = 0;
+    for (int i = 0; i < 32; i++) {
+      mix[i] = 0.3 * hash.get(i).asDouble() + 0.7 * meta.get(i).asDouble();
+      norm += mix[i] * mix[i];
+    }
+    for (int i = 0; i < 32; i++) assertEquals(mix[i] / Math.sqrt(norm), fin.get(i).asDouble(), 1e-5, "final[" + i + "]");
   }
 
   @Test

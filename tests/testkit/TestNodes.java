@@ -33,6 +33,8 @@ public final class TestNodes {
     o.put("thermocline.cluster.management", false);
     o.put("akka.remote.artery.canonical.port", 0);
     o.put("akka.actor.serialize-messages", "on");
+    // The model-free title encoder: loading BGE in every test node would cost seconds and 200 MB each.
+    o.put("thermocline.model.text-encoder", "hashed-ngrams");
     o.put("akka.persistence.cassandra.journal.keyspace", "journal_" + name);
     o.put("akka.persistence.cassandra.snapshot.keyspace", "snapshot_" + name);
     o.put("akka.coordinated-shutdown.exit-jvm", "off");

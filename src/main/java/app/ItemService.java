@@ -34,10 +34,11 @@ public final class ItemService implements RetrievalShard.ItemSource {
   public record Registered(ItemRecord record, boolean created) {}
 
   /** An item with its current hash row, the fusion weight of its tier and its exposure counts. */
-  public record ItemView(ItemRecord record, float[] hash, double alpha, InteractionStore.Exposures exposures) {}
+  public record ItemView(ItemRecord record, FusionService.Served served, InteractionStore.Exposures exposures) {}
 
   private final ActorSystem<?> system;
   private final ItemStore store;
+  private final FusionService fusion;
   private final StoreLayout layout;
   private final Duration askTimeout;
   private final Clock clock;
@@ -54,8 +55,10 @@ public final class ItemService implements RetrievalShard.ItemSource {
   private final ItemHasher partHasher = new ItemHasher(0x297a2d39);
 
   public ItemService(ActorSystem<?> system, ItemStore store, ShardMembership membership, InteractionStore interactions,
-      StoreLayout layout, int shards, Duration askTimeout, Clock clock) {
+      FusionService fusion, int shards, Duration askTimeout, Clock clock) {
     this.system = system;
+    this.fusion = fusion;
+    StoreLayout layout = fusion.layout();
     this.store = store;
     this.membership = membership;
     this.interactions = interactions;
@@ -66,7 +69,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
     for (TierSpec t : layout.tiers()) {
       if (t.kind() == TierKind.HASHED) hashers.put(t.name(), new ItemHasher(t.seed()));
     }
-    this.batches = new BatchRegistrar(this, system, store, membership, layout, askTimeout, clock);
+    this.batches = new BatchRegistrar(this, system, store, membership, fusion, askTimeout, clock);
   }
 
   /** Where a new item goes: the entry tier, its MurmurHash3 bucket. */
@@ -221,41 +224,15 @@ public final class ItemService implements RetrievalShard.ItemSource {
       for (var f : finds) f.join().ifPresent(records::add);
       java.util.List<CompletableFuture<InteractionStore.Exposures>> exposures = new java.util.ArrayList<>();
       for (ItemRecord r : records) exposures.add(interactions.exposures(r.itemId(), clock.instant()).toCompletableFuture());
-      var rows = readRows(records).toCompletableFuture();
-      return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(rows, (ignored, vectors) -> {
+      var served = fusion.serve(records).toCompletableFuture();
+      return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(served, (ignored, vectors) -> {
         java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
-          out.add(indexed(records.get(i), vectors.get(i), exposures.get(i).join().total()));
+          out.add(indexed(records.get(i), vectors.get(i).vector(), exposures.get(i).join().total()));
         }
         return out;
       });
     });
-  }
-
-  /** The hash rows of many items, in their order, with one ask per bucket range. */
-  CompletionStage<java.util.List<float[]>> readRows(java.util.List<ItemRecord> records) {
-    int rowsPerRange = layout.rowsPerRange();
-    Map<String, java.util.List<Integer>> byRange = new java.util.LinkedHashMap<>();
-    for (int i = 0; i < records.size(); i++) {
-      ItemRecord r = records.get(i);
-      byRange.computeIfAbsent(StoreLayout.entityId(r.tier(), r.row() / rowsPerRange), k -> new java.util.ArrayList<>())
-          .add(i);
-    }
-    float[][] out = new float[records.size()][];
-    java.util.List<CompletableFuture<Void>> reads = new java.util.ArrayList<>();
-    byRange.forEach((entityId, positions) -> {
-      int[] rows = new int[positions.size()];
-      for (int j = 0; j < rows.length; j++) rows[j] = records.get(positions.get(j)).row() % rowsPerRange;
-      reads.add(ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
-          .<BucketRange.RowsRead>ask(replyTo -> new BucketRange.ReadRows(rows, replyTo), askTimeout)
-          .thenAccept(read -> {
-            if (read.error() != null) throw new IllegalStateException(read.error());
-            for (int j = 0; j < rows.length; j++) out[positions.get(j)] = read.row(j);
-          })
-          .toCompletableFuture());
-    });
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .thenApply(ignored -> java.util.Arrays.asList(out));
   }
 
   public CompletionStage<Optional<ItemView>> find(String itemId) {
@@ -263,21 +240,12 @@ public final class ItemService implements RetrievalShard.ItemSource {
       if (found.isEmpty()) return CompletableFuture.completedFuture(Optional.<ItemView>empty());
       ItemRecord item = found.get();
       var exposures = interactions.exposures(itemId, clock.instant()).toCompletableFuture();
-      return readRow(item.tier(), item.row()).thenCombine(exposures, (hash, ex) ->
-          Optional.of(new ItemView(item, hash, layout.tier(item.tier()).initialAlpha(), ex)));
+      return fusion.serve(java.util.List.of(item)).thenCombine(exposures, (served, ex) ->
+          Optional.of(new ItemView(item, served.get(0), ex)));
     });
   }
 
-  /** The current hash row of a tier's global row. */
-  public CompletionStage<float[]> readRow(String tier, int row) {
-    int rowsPerRange = layout.rowsPerRange();
-    String entityId = StoreLayout.entityId(tier, row / rowsPerRange);
-    return ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
-        .<BucketRange.RowsRead>ask(replyTo -> new BucketRange.ReadRows(new int[] {row % rowsPerRange}, replyTo),
-            askTimeout)
-        .thenApply(read -> {
-          if (read.error() != null) throw new IllegalStateException(read.error());
-          return read.row(0);
-        });
+  public FusionService fusion() {
+    return fusion;
   }
 }

@@ -170,7 +170,14 @@ public final class Node implements AutoCloseable {
 
     var layout = settings.store().layout();
     var clock = Clock.systemUTC();
-    ItemService items = new ItemService(system, store, membership, interactions, layout,
+    model.TextEncoder textEncoder = model.TextEncoders.create(config.getString("thermocline.model.text-encoder"),
+        config.getInt("thermocline.model.hashed-ngram-dim"), null);
+    model.MetaEncoder metaEncoder = new model.MetaEncoder(new model.MetaEncoder.Config(textEncoder.dim(),
+        config.getInt("thermocline.model.meta-hidden"), layout.dim(), config.getInt("thermocline.items.image-vector-dim"),
+        config.getLong("thermocline.model.meta-seed")));
+    RowReader rowReader = new RowReader(system, layout, settings.http().askTimeout());
+    FusionService fusion = new FusionService(layout, rowReader, metaEncoder, textEncoder);
+    ItemService items = new ItemService(system, store, membership, interactions, fusion,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(config.getInt("thermocline.items.register-parallelism"),
         config.getInt("thermocline.items.register-queue"), config.getInt("thermocline.items.register-batch"),

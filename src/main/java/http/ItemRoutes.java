@@ -104,13 +104,12 @@ public final class ItemRoutes extends AllDirectives {
       ItemService.ItemView view = found.orElseThrow(() -> ApiError.notFound("no item " + id));
       ItemRecord r = view.record();
       ObjectNode out = placement(r);
-      out.put("alpha", view.alpha());
+      out.put("alpha", view.served().alpha());
       out.set("exposures", Json.object().put("today", view.exposures().today()).put("total", view.exposures().total()));
       ObjectNode embedding = Json.object();
-      embedding.set("hash", Json.array(view.hash()));
-      // No metadata encoder yet: the served vector is the hash row.
-      embedding.putNull("meta");
-      embedding.set("final", Json.array(view.hash()));
+      embedding.set("hash", Json.array(view.served().hash()));
+      embedding.set("meta", Json.array(view.served().meta()));
+      embedding.set("final", Json.array(view.served().vector()));
       out.set("embedding", embedding);
       ObjectNode meta = Json.object();
       ItemRecord.ItemMetadata m = r.metadata();

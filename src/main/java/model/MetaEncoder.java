@@ -143,13 +143,23 @@ public final class MetaEncoder {
    * {@code featureRows[k]} (length d) is the current row of {@code keys.get(k)}. All parts absent → zeros.
    */
   public float[] forward(float[] text, List<String> keys, float[][] featureRows, float[] image) {
+    return forwardFromHead(head(text), keys, featureRows, image);
+  }
+
+  /**
+   * As {@link #forward} with the text part already computed ({@link #head}): the head is frozen online, so
+   * callers cache it per item instead of re-encoding titles.
+   */
+  public float[] forwardFromHead(float[] textPart, List<String> keys, float[][] featureRows, float[] image) {
     float[] w = featureWeights(keys);
     if (featureRows == null || featureRows.length != w.length) {
       throw new IllegalArgumentException("featureRows must be aligned with keys (" + w.length + " rows)");
     }
     float[] m = new float[config.dim()];
-    float[] textPart = head(text);
-    if (textPart != null) addScaled(m, textPart, 1f);
+    if (textPart != null) {
+      checkVector(textPart, config.dim(), "textPart");
+      addScaled(m, textPart, 1f);
+    }
     for (int k = 0; k < w.length; k++) {
       checkVector(featureRows[k], config.dim(), "featureRows[" + k + "]");
       addScaled(m, featureRows[k], w[k]);

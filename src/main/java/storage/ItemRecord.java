@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * An item as stored: metadata plus where its hash row lives. {@code bucket} for hashed tiers and {@code slot}
- * for the exclusive tier are global row numbers within the tier; the other is -1.
+ * for the exclusive tier are global row numbers within the tier; the other is -1. {@code textHead} is the
+ * metadata encoder's text part (null without a title).
  */
 public record ItemRecord(
     String itemId,
@@ -15,7 +16,8 @@ public record ItemRecord(
     int slot,
     boolean counted,
     Instant registeredAt,
-    Instant updatedAt) {
+    Instant updatedAt,
+    float[] textHead) {
 
   public int row() {
     return slot >= 0 ? slot : bucket;

@@ -30,11 +30,11 @@ public final class ItemStore {
   private ItemStore(CqlSession session, String keyspace) {
     this.session = session;
     String cols = "item_id, title, tags, category, uploader_id, created_at, image_vector, tier, bucket, slot, "
-        + "counted, registered_at, updated_at";
+        + "counted, registered_at, updated_at, text_head";
     this.insert = session.prepare("INSERT INTO " + keyspace + ".items (" + cols
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?)");
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, ?)");
     this.updateMetadata = session.prepare("UPDATE " + keyspace + ".items SET title = ?, tags = ?, category = ?, "
-        + "uploader_id = ?, created_at = ?, image_vector = ?, updated_at = ? WHERE item_id = ?");
+        + "uploader_id = ?, created_at = ?, image_vector = ?, updated_at = ?, text_head = ? WHERE item_id = ?");
     this.markCounted = session.prepare("UPDATE " + keyspace + ".items SET counted = true WHERE item_id = ?");
     this.selectOne = session.prepare("SELECT " + cols + " FROM " + keyspace + ".items WHERE item_id = ?");
     this.deleteOne = session.prepare("DELETE FROM " + keyspace + ".items WHERE item_id = ?");
@@ -43,8 +43,20 @@ public final class ItemStore {
   /** Creates the keyspace and tables if missing and asked to (idempotent), then prepares the statements. */
   public static ItemStore open(CqlSession session, String keyspace, int replicationFactor, boolean createSchema) {
     if (!keyspace.matches("[a-z][a-z0-9_]{0,47}")) throw new IllegalArgumentException("bad keyspace name " + keyspace);
-    if (createSchema) for (String statement : schema(keyspace, replicationFactor)) session.execute(statement);
+    if (createSchema) {
+      for (String statement : schema(keyspace, replicationFactor)) session.execute(statement);
+      addMissingColumns(session, keyspace);
+    }
     return new ItemStore(session, keyspace);
+  }
+
+  /** Columns added after a table was first created (CREATE TABLE IF NOT EXISTS leaves an old table as it is). */
+  private static void addMissingColumns(CqlSession session, String keyspace) {
+    boolean hasTextHead = session.refreshSchema().getKeyspace(keyspace)
+        .flatMap(k -> k.getTable("items"))
+        .map(t -> t.getColumn("text_head").isPresent())
+        .orElse(true);
+    if (!hasTextHead) session.execute("ALTER TABLE " + keyspace + ".items ADD text_head blob");
   }
 
   static List<String> schema(String keyspace, int replicationFactor) {
@@ -67,20 +79,20 @@ public final class ItemStore {
    * "created".
    */
   public CompletionStage<Registration> register(String itemId, ItemRecord.ItemMetadata m, String tier, int bucket,
-      int slot, Instant now) {
+      int slot, Instant now, float[] textHead) {
     return find(itemId).thenCompose(found -> {
       if (found.isEmpty()) {
         var row = insert.bind(itemId, m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
-            encode(m.imageVector()), tier, bucket, slot, now, now);
+            encode(m.imageVector()), tier, bucket, slot, now, now, encode(textHead));
         return session.executeAsync(row).thenApply(rs ->
-            new Registration(new ItemRecord(itemId, m, tier, bucket, slot, false, now, now), true));
+            new Registration(new ItemRecord(itemId, m, tier, bucket, slot, false, now, now, textHead), true));
       }
       ItemRecord existing = found.get();
       var update = updateMetadata.bind(m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
-          encode(m.imageVector()), now, itemId);
+          encode(m.imageVector()), now, encode(textHead), itemId);
       return session.executeAsync(update).thenApply(ignored -> new Registration(
           new ItemRecord(itemId, m, existing.tier(), existing.bucket(), existing.slot(), existing.counted(),
-              existing.registeredAt(), now), false));
+              existing.registeredAt(), now, textHead), false));
     });
   }
 
@@ -107,7 +119,8 @@ public final class ItemStore {
         meta.imageVector());
     return new ItemRecord(r.getString("item_id"), meta, r.getString("tier"),
         r.isNull("bucket") ? -1 : r.getInt("bucket"), r.isNull("slot") ? -1 : r.getInt("slot"),
-        r.getBoolean("counted"), r.getInstant("registered_at"), r.getInstant("updated_at"));
+        r.getBoolean("counted"), r.getInstant("registered_at"), r.getInstant("updated_at"),
+        decode(r.getByteBuffer("text_head")));
   }
 
   private static ByteBuffer encode(float[] v) {
