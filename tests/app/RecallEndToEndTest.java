@@ -48,7 +48,9 @@ class RecallEndToEndTest {
         "thermocline.kafka.topics.interactions", TOPICS + ".interactions",
         "thermocline.kafka.topics.dlq", TOPICS + ".dlq",
         "thermocline.kafka.consumer.group-prefix", "recall-e2e",
-        "thermocline.retrieval.shards", 4)));
+        "thermocline.retrieval.shards", 4,
+        // Recall semantics here; learning (which moves vectors every few seconds) is tested on its own.
+        "thermocline.learner.enabled", false)));
   }
 
   @AfterAll

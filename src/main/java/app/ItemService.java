@@ -248,4 +248,29 @@ public final class ItemService implements RetrievalShard.ItemSource {
   public FusionService fusion() {
     return fusion;
   }
+
+  /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
+  public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
+    java.util.List<CompletableFuture<Optional<ItemRecord>>> finds = new java.util.ArrayList<>(itemIds.size());
+    for (String id : itemIds) finds.add(store.find(id).toCompletableFuture());
+    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>();
+      for (var f : finds) f.join().ifPresent(records::add); // deleted meanwhile: nothing to refresh
+      if (records.isEmpty()) return CompletableFuture.completedFuture(null);
+      return fusion.serve(records).thenCompose(served -> {
+        Map<Integer, java.util.List<RetrievalShard.IndexedItem>> byShard = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+          ItemRecord r = records.get(i);
+          byShard.computeIfAbsent(shardOf(r.itemId()), k -> new java.util.ArrayList<>())
+              .add(indexed(r, served.get(i).vector(), 0)); // 0: the shard keeps the popularity it counted
+        }
+        java.util.List<CompletableFuture<RetrievalShard.UpsertedAll>> asks = new java.util.ArrayList<>();
+        byShard.forEach((shard, list) -> asks.add(ClusterSharding.get(system)
+            .entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard))
+            .<RetrievalShard.UpsertedAll>ask(r -> new RetrievalShard.UpsertAll(list, r), askTimeout)
+            .toCompletableFuture()));
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
+      });
+    });
+  }
 }

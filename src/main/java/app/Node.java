@@ -47,6 +47,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.ItemStore;
 import storage.JournalSchema;
+import storage.LearnerState;
 
 /**
  * One Thermocline node: embedded Cassandra and Kafka when no external ones are configured, then a cluster
@@ -65,13 +66,18 @@ public final class Node implements AutoCloseable {
   private final RecallService recall;
   private final StoreAdmin admin;
   private final Streams streams;
+  private final FreshnessQueue freshness;
+  private final LearnerState learnerState;
   private final ServerBinding api;
   private final ServerBinding adminApi;
 
   private Node(Settings settings, EmbeddedCassandra cassandra, EmbeddedKafka kafka, ActorSystem<Void> system,
-      ItemService items, RecallService recall, StoreAdmin admin, Streams streams, ServerBinding api,
+      ItemService items, RecallService recall, StoreAdmin admin, Streams streams, FreshnessQueue freshness,
+      LearnerState learnerState, ServerBinding api,
       ServerBinding adminApi) {
     this.streams = streams;
+    this.freshness = freshness;
+    this.learnerState = learnerState;
     this.settings = settings;
     this.cassandra = cassandra;
     this.kafka = kafka;
@@ -192,9 +198,16 @@ public final class Node implements AutoCloseable {
     HealthChecks health = new HealthChecks((ExtendedActorSystem) system.classicSystem(),
         HealthCheckSettings.apply(config.getConfig("akka.management.health-checks")));
 
+    OnlineLearner.Options learning = OnlineLearner.Options.from(config);
+    FreshnessQueue freshness = new FreshnessQueue(system, items,
+        config.getDuration("thermocline.learner.freshness-interval"), config.getInt("thermocline.learner.freshness-max-pending"));
+    LearnerState learnerState = new LearnerState(session, keyspace);
     Streams streams = settings.kafka().enabled()
         ? Streams.start(system, config, new StreamEffects(system, interactions, items,
-            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock))
+            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock),
+            !learning.enabled() ? null : (topics, deadLetters) -> new OnlineLearner(system, learning,
+                topics.groupPrefix(), learnerState, store, fusion, rowReader, settings.recall().weights(), deadLetters,
+                freshness, settings.http().askTimeout()))
         : null;
 
     Route apiRoute = sealed(Directives.concat(
@@ -212,7 +225,8 @@ public final class Node implements AutoCloseable {
     ServerBinding adminApi = Http.get(system).newServerAt(settings.admin().iface(), settings.admin().port())
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
-    return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, api, adminApi);
+    return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, freshness, learnerState, api,
+        adminApi);
   }
 
   /** What decides where items and rows live (see {@link storage.PlacementGuard}). */
@@ -276,6 +290,19 @@ public final class Node implements AutoCloseable {
     return system.settings().config().getString("thermocline.kafka.bootstrap-servers");
   }
 
+  /** The online learner of this node, or null when learning (or Kafka) is off. */
+  public OnlineLearner learner() {
+    return streams == null ? null : streams.learner();
+  }
+
+  public LearnerState learnerState() {
+    return learnerState;
+  }
+
+  public FreshnessQueue freshness() {
+    return freshness;
+  }
+
   @Override
   public void close() {
     try {
@@ -285,6 +312,7 @@ public final class Node implements AutoCloseable {
       log.warn("unbinding HTTP: {}", e.toString());
     }
     if (streams != null) streams.close();
+    freshness.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);

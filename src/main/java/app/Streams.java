@@ -24,13 +24,22 @@ final class Streams implements AutoCloseable {
   private final DeadLetters deadLetters;
   private final List<Consumer.DrainingControl<Done>> pipelines;
 
-  private Streams(InteractionProducer producer, DeadLetters deadLetters, List<Consumer.DrainingControl<Done>> pipelines) {
+  /** Builds the learner once the topics and dead letters exist. */
+  interface LearnerFactory {
+    OnlineLearner create(KafkaTopics topics, DeadLetters deadLetters);
+  }
+
+  private final OnlineLearner learner;
+
+  private Streams(InteractionProducer producer, DeadLetters deadLetters, List<Consumer.DrainingControl<Done>> pipelines,
+      OnlineLearner learner) {
+    this.learner = learner;
     this.producer = producer;
     this.deadLetters = deadLetters;
     this.pipelines = pipelines;
   }
 
-  static Streams start(ActorSystem<?> system, Config config, StreamEffects effects) {
+  static Streams start(ActorSystem<?> system, Config config, StreamEffects effects, LearnerFactory learning) {
     KafkaTopics topics = KafkaTopics.from(config);
     topics.ensureCreated(Duration.ofSeconds(30));
     InteractionProducer producer = new InteractionProducer(system, topics);
@@ -40,7 +49,13 @@ final class Streams implements AutoCloseable {
     var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
         deadLetters);
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());
-    return new Streams(producer, deadLetters, List.of(interactions, items));
+    OnlineLearner learner = learning == null ? null : learning.create(topics, deadLetters);
+    if (learner != null) learner.start(topics);
+    return new Streams(producer, deadLetters, List.of(interactions, items), learner);
+  }
+
+  OnlineLearner learner() {
+    return learner;
   }
 
   InteractionProducer producer() {
@@ -50,6 +65,7 @@ final class Streams implements AutoCloseable {
   /** Drains the pipelines (in-flight effects finish, their offsets are committed), then closes the producers. */
   @Override
   public void close() {
+    if (learner != null) learner.close();
     for (var p : pipelines) {
       try {
         p.drainAndShutdown(java.util.concurrent.ForkJoinPool.commonPool()).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -1,0 +1,368 @@
+package app;
+
+import actors.BucketRange;
+import akka.Done;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import akka.kafka.ConsumerSettings;
+import akka.kafka.Subscriptions;
+import akka.kafka.javadsl.Consumer;
+import akka.stream.KillSwitches;
+import akka.stream.UniqueKillSwitch;
+import akka.stream.javadsl.Keep;
+import akka.stream.javadsl.RestartSource;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
+import com.typesafe.config.Config;
+import embedding.StoreLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import model.FrequencyEstimator;
+import model.InteractionWeights;
+import model.OnlineStep;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import storage.ItemRecord;
+import storage.ItemStore;
+import storage.LearnerState;
+import streams.BadRecord;
+import streams.CommittingPipeline;
+import streams.DeadLetters;
+import streams.Interaction;
+import streams.InteractionCodec;
+import streams.KafkaTopics;
+
+/**
+ * Learns online from the interactions topic (ARCHITECTURE §1): micro-batches of positives → rows fetched per
+ * range in one ask each → {@link OnlineStep} (in-batch softmax with logQ, fusion, user-ID rows) → one
+ * {@link BucketRange.ApplyDeltas} per touched range → the partition's offset advances.
+ *
+ * <p><b>Exactly-once effect per partition.</b> Offsets live in Cassandra ({@link LearnerState}), not in Kafka.
+ * Before a batch's first delta is sent, its deltas are written down as the partition's intent, with the
+ * frequency estimate after the batch; the operation id every range sees is a function of the batch's offsets.
+ * A crash mid-batch leaves the intent: on (re)assignment the intent is re-sent (ranges drop what they already
+ * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
+ * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
+ * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
+ * equality across runs is per partition order, i.e. exact with one partition.
+ *
+ * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
+ * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. The user
+ * side learns from the user-ID row alone (history mean null): the history would make each step depend on
+ * other consumers' progress and cost O(history) rows per event.
+ *
+ * <p><b>Backpressure:</b> one batch in flight per partition, each waiting for Cassandra: a slow store slows
+ * consumption; memory holds at most one batch per assigned partition.
+ */
+public final class OnlineLearner implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
+
+  /** Learner settings ({@code thermocline.learner}). */
+  public record Options(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
+      int estimatorDepth, int estimatorWidth, int failAfterBatches) {
+    static Options from(Config root) {
+      Config c = root.getConfig("thermocline.learner");
+      return new Options(c.getBoolean("enabled"), c.getString("group"), (float) c.getDouble("tau"),
+          c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("estimator.depth"),
+          c.getInt("estimator.width"), c.getInt("fail-after-batches"));
+    }
+  }
+
+  private final ActorSystem<?> system;
+  private final Options options;
+  private final String group;
+  private final LearnerState state;
+  private final ItemStore store;
+  private final FusionService fusion;
+  private final RowReader rows;
+  private final InteractionWeights weights;
+  private final DeadLetters deadLetters;
+  private final FreshnessQueue freshness;
+  private final Duration askTimeout;
+  private final Map<Integer, FrequencyEstimator> estimators = new ConcurrentHashMap<>();
+  private final AtomicInteger batches = new AtomicInteger();
+  private final AtomicLong learned = new AtomicLong();
+  private final AtomicLong skippedUnknownItems = new AtomicLong();
+  private UniqueKillSwitch killSwitch;
+  private volatile String topic;
+  private CompletionStage<Done> done;
+
+  OnlineLearner(ActorSystem<?> system, Options options, String groupPrefix, LearnerState state, ItemStore store,
+      FusionService fusion, RowReader rows, InteractionWeights weights, DeadLetters deadLetters,
+      FreshnessQueue freshness, Duration askTimeout) {
+    this.system = system;
+    this.options = options;
+    this.group = groupPrefix + "-" + options.groupSuffix();
+    this.state = state;
+    this.store = store;
+    this.fusion = fusion;
+    this.rows = rows;
+    this.weights = weights;
+    this.deadLetters = deadLetters;
+    this.freshness = freshness;
+    this.askTimeout = askTimeout;
+  }
+
+  /** Positive interactions learned so far by this node (a progress figure for benchmarks). */
+  public long learned() {
+    return learned.get();
+  }
+
+  public long skippedUnknownItems() {
+    return skippedUnknownItems.get();
+  }
+
+  void start(KafkaTopics topics) {
+    topic = topics.interactions();
+    ConsumerSettings<byte[], byte[]> consumer = ConsumerSettings
+        .create(system, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+        .withBootstrapServers(topics.bootstrapServers())
+        .withGroupId(group)
+        .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+        .withProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")
+        .withStopTimeout(Duration.ZERO);
+    var running = RestartSource.onFailuresWithBackoff(
+            CommittingPipeline.restartSettings(system.settings().config()),
+            () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions()),
+                    this::onAssign)
+                .flatMapMerge(Math.max(1, topics.partitions()) * 4, pair -> {
+                  TopicPartition tp = pair.first();
+                  return pair.second()
+                      .groupedWithin(options.batchSize(), options.batchWindow())
+                      .mapAsync(1, batch -> learn(tp.partition(), batch));
+                }))
+        .viaMat(KillSwitches.single(), Keep.right())
+        .toMat(Sink.ignore(), Keep.both())
+        .run(system);
+    killSwitch = running.first();
+    done = running.second();
+    log.info("learning online from {} as group {}", topics.interactions(), group);
+  }
+
+  /** Where each assigned partition resumes; a batch left half-applied by a crash is finished first. */
+  private CompletionStage<Map<TopicPartition, Object>> onAssign(Set<TopicPartition> assigned) {
+    Map<TopicPartition, CompletableFuture<Long>> resumes = new HashMap<>();
+    for (TopicPartition tp : assigned) {
+      resumes.put(tp, state.read(group, tp.partition()).thenCompose(found -> resume(tp.partition(), found))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(resumes.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+      Map<TopicPartition, Object> offsets = new HashMap<>();
+      resumes.forEach((tp, f) -> offsets.put(tp, f.join()));
+      log.info("learner {} resumes at {}", group, offsets);
+      return offsets;
+    });
+  }
+
+  private CompletionStage<Long> resume(int partition, Optional<LearnerState.Position> found) {
+    estimators.put(partition, found.map(LearnerState.Position::estimator).map(FrequencyEstimator::fromBytes)
+        .orElseGet(this::newEstimator));
+    if (found.isEmpty()) return CompletableFuture.completedFuture(0L);
+    LearnerState.Position p = found.get();
+    if (p.intent() == null) return CompletableFuture.completedFuture(p.nextOffset());
+    LearnerIntent intent = LearnerIntent.fromBytes(p.intent());
+    log.info("learner {} partition {}: re-sending the batch {}-{} a crash left unfinished", group, partition,
+        intent.firstOffset(), intent.lastOffset());
+    return apply(partition, intent, intent.deltas().size())
+        .thenCompose(ignored -> state.advance(group, partition, intent.lastOffset() + 1))
+        .thenApply(ignored -> intent.lastOffset() + 1);
+  }
+
+  private FrequencyEstimator newEstimator() {
+    return new FrequencyEstimator(options.estimatorDepth(), options.estimatorWidth(), 0x51ed2701, 0.05, 1e-6);
+  }
+
+  private record Positive(Interaction event, double weight) {}
+
+  private CompletionStage<Done> learn(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+    long first = records.get(0).offset();
+    long last = records.get(records.size() - 1).offset();
+    List<Positive> positives = new ArrayList<>();
+    List<CompletableFuture<Void>> dead = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      try {
+        Interaction event = InteractionCodec.parse(r.value());
+        double w = weights.weight(event.type().wireName());
+        if (w > 0) positives.add(new Positive(event, w));
+      } catch (BadRecord bad) {
+        dead.add(deadLetters.send(r, bad).toCompletableFuture());
+      }
+    }
+    CompletionStage<Void> deadLettered = CompletableFuture.allOf(dead.toArray(CompletableFuture[]::new));
+    if (positives.isEmpty()) {
+      return deadLettered.thenCompose(ignored -> state.advance(group, partition, last + 1))
+          .thenApply(ignored -> Done.getInstance());
+    }
+    FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
+    return deadLettered
+        .thenCompose(ignored -> compute(first, last, positives, estimator))
+        .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes())
+            .thenCompose(ignored -> {
+              int n = computed.intent().deltas().size();
+              if (options.failAfterBatches() > 0 && batches.incrementAndGet() == options.failAfterBatches()) {
+                // Fault injection for the exactly-once test: half the ranges get the batch, then a crash.
+                return apply(partition, computed.intent(), n / 2).thenApply(x -> {
+                  throw new IllegalStateException("injected failure after batch " + first + "-" + last);
+                });
+              }
+              return apply(partition, computed.intent(), n);
+            })
+            .thenCompose(ignored -> state.advance(group, partition, last + 1))
+            .thenApply(ignored -> {
+              learned.addAndGet(computed.examples());
+              freshness.changed(computed.items());
+              return Done.getInstance();
+            }));
+  }
+
+  private record Computed(LearnerIntent intent, List<String> items, int examples) {}
+
+  /** Forward and backward of one batch, turned into deltas per range. */
+  private CompletionStage<Computed> compute(long first, long last, List<Positive> positives,
+      FrequencyEstimator estimator) {
+    List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
+        .map(p -> p.event().itemId()).toList()));
+    List<CompletableFuture<Optional<ItemRecord>>> finds = new ArrayList<>(itemIds.size());
+    for (String id : itemIds) finds.add(store.find(id).toCompletableFuture());
+    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
+      Map<String, ItemRecord> known = new LinkedHashMap<>();
+      for (var f : finds) f.join().ifPresent(r -> known.put(r.itemId(), r));
+      List<ItemRecord> items = new ArrayList<>(known.values());
+      Map<String, Integer> index = new HashMap<>();
+      for (int i = 0; i < items.size(); i++) index.put(items.get(i).itemId(), i);
+      List<Positive> usable = new ArrayList<>(positives.size());
+      for (Positive p : positives) {
+        if (index.containsKey(p.event().itemId())) usable.add(p);
+        else skippedUnknownItems.incrementAndGet();
+      }
+      if (usable.isEmpty()) {
+        return CompletableFuture.completedFuture(new Computed(new LearnerIntent(first, last, List.of()), List.of(), 0));
+      }
+      List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());
+      java.util.Set<RowReader.Key> keys = new java.util.HashSet<>();
+      keys.add(FusionService.thetaRow());
+      for (ItemRecord item : items) {
+        keys.add(fusion.hashRow(item));
+        FusionService.MetaInputs in = fusion.metaInputs(item.metadata());
+        metaInputs.add(in);
+        keys.addAll(in.rows());
+      }
+      for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+      return rows.read(keys).thenApply(fetched -> {
+        List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+          ItemRecord item = items.get(i);
+          inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
+              fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
+        }
+        List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
+        for (Positive p : usable) {
+          examples.add(new OnlineStep.Example(index.get(p.event().itemId()), null,
+              fetched.get(fusion.userRow(p.event().userId())), (float) p.weight()));
+        }
+        OnlineStep.Step step = new OnlineStep.Step(inputs, examples, new int[0]);
+        float[] thetaOffsets = fetched.get(FusionService.thetaRow());
+        OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
+            estimator).compute(step);
+        OnlineStep.observePositives(step, estimator);
+        return new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
+            items.stream().map(ItemRecord::itemId).toList(), usable.size());
+      });
+    });
+  }
+
+  /** Gradients summed per row, grouped per range in a stable order (the intent must not depend on hashing). */
+  private List<LearnerIntent.Delta> deltas(List<ItemRecord> items, List<FusionService.MetaInputs> metaInputs,
+      List<Positive> usable, OnlineStep.Gradients g) {
+    int dim = fusion.layout().dim();
+    Map<RowReader.Key, float[]> sums = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (g.hash()[i] != null) add(sums, fusion.hashRow(items.get(i)), g.hash()[i], dim);
+      if (g.meta()[i] != null) {
+        FusionService.MetaInputs in = metaInputs.get(i);
+        float[][] featureGrads = fusion.encoder().featureGradients(g.meta()[i], in.keys());
+        for (int k = 0; k < featureGrads.length; k++) add(sums, in.rows().get(k), featureGrads[k], dim);
+      }
+    }
+    for (int e = 0; e < usable.size(); e++) {
+      if (g.userIdRow()[e] != null) add(sums, fusion.userRow(usable.get(e).event().userId()), g.userIdRow()[e], dim);
+    }
+    float[] theta = new float[dim];
+    for (int t = 0; t < g.theta().length; t++) theta[t] = (float) g.theta()[t];
+    add(sums, FusionService.thetaRow(), theta, dim);
+
+    int rowsPerRange = fusion.layout().rowsPerRange();
+    Map<String, List<Map.Entry<RowReader.Key, float[]>>> byRange = new TreeMap<>();
+    for (var e : sums.entrySet()) {
+      String entity = StoreLayout.entityId(e.getKey().tier(), e.getKey().row() / rowsPerRange);
+      byRange.computeIfAbsent(entity, k -> new ArrayList<>()).add(e);
+    }
+    List<LearnerIntent.Delta> deltas = new ArrayList<>(byRange.size());
+    byRange.forEach((entity, list) -> {
+      list.sort(java.util.Comparator.comparingInt(e -> e.getKey().row()));
+      int[] rowIdx = new int[list.size()];
+      float[] grads = new float[list.size() * dim];
+      for (int i = 0; i < rowIdx.length; i++) {
+        rowIdx[i] = list.get(i).getKey().row() % rowsPerRange;
+        System.arraycopy(list.get(i).getValue(), 0, grads, i * dim, dim);
+      }
+      deltas.add(new LearnerIntent.Delta(entity, rowIdx, grads));
+    });
+    return deltas;
+  }
+
+  private static void add(Map<RowReader.Key, float[]> sums, RowReader.Key key, float[] g, int dim) {
+    float[] s = sums.computeIfAbsent(key, k -> new float[dim]);
+    for (int k = 0; k < dim; k++) s[k] += g[k];
+  }
+
+  /** Sends the first {@code count} deltas of a batch; every range must have persisted it (or had it already). */
+  private CompletionStage<Void> apply(int partition, LearnerIntent intent, int count) {
+    String opId = intent.opId(topic, partition);
+    List<CompletableFuture<BucketRange.Ack>> acks = new ArrayList<>(count);
+    for (LearnerIntent.Delta d : intent.deltas().subList(0, count)) {
+      acks.add(ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, d.entityId())
+          .<BucketRange.Ack>ask(r -> new BucketRange.ApplyDeltas(opId, d.rows(), d.gradients(), r), askTimeout)
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).thenAccept(ignored -> {
+      for (var a : acks) {
+        BucketRange.Ack ack = a.join();
+        if (!ack.persisted()) throw new IllegalStateException("learner delta refused: " + ack.error());
+      }
+    });
+  }
+
+  /**
+   * Stops reading; a batch in flight may be cut short, which its intent makes safe. Aborts rather than
+   * completes: completing would flush a partial micro-batch, a batch boundary an uninterrupted run never has.
+   */
+  @Override
+  public void close() {
+    if (killSwitch != null) killSwitch.abort(new IllegalStateException("learner stopped"));
+    if (done != null) {
+      try {
+        done.toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception expected) {
+        log.info("learner {} stopped", group);
+      }
+    }
+  }
+}
