@@ -56,9 +56,9 @@ public final class BgeSmallZhEncoder implements TextEncoder {
     if (cacheDir == null) throw new IllegalArgumentException("cacheDir must not be null");
     try {
       Files.createDirectories(cacheDir);
-      setIfAbsent("DJL_CACHE_DIR", cacheDir.resolve("djl").toAbsolutePath().toString());
+      setIfAbsent("DJL_CACHE_DIR", "DJL_CACHE_DIR", cacheDir.resolve("djl").toAbsolutePath().toString());
       // The tokenizer's native library is inside its jar: never let DJL try to download one.
-      setIfAbsent("ai.djl.offline", "true");
+      setIfAbsent("DJL_OFFLINE", "ai.djl.offline", "true");
       Path modelFile = extractOnce(cacheDir);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
       OrtSession session = env.createSession(modelFile.toString(), sessionOptions());
@@ -106,8 +106,9 @@ public final class BgeSmallZhEncoder implements TextEncoder {
     return in;
   }
 
-  private static void setIfAbsent(String key, String value) {
-    if (System.getenv(key) == null && System.getProperty(key) == null) System.setProperty(key, value);
+  /** Sets a DJL system property unless the operator configured it (DJL reads the environment first). */
+  private static void setIfAbsent(String envName, String property, String value) {
+    if (System.getenv(envName) == null && System.getProperty(property) == null) System.setProperty(property, value);
   }
 
   @Override
