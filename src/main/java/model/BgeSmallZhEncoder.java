@@ -61,7 +61,10 @@ public final class BgeSmallZhEncoder implements TextEncoder {
       setIfAbsent("DJL_OFFLINE", "ai.djl.offline", "true");
       Path modelFile = extractOnce(cacheDir);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
-      OrtSession session = env.createSession(modelFile.toString(), sessionOptions());
+      OrtSession session;
+      try (OrtSession.SessionOptions options = sessionOptions()) {
+        session = env.createSession(modelFile.toString(), options);
+      }
       try (InputStream tokenizer = resource(TOKENIZER_RESOURCE)) {
         OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(env, session, tokenizer, PoolingMode.CLS);
         return new BgeSmallZhEncoder(session, new InProcessModel(encoder));
