@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
-    subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class})
+    subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class, Bench.Learn.class})
 final class Bench implements Runnable {
 
   @Override
@@ -42,6 +42,34 @@ final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new StoreBench(this).run();
+    }
+  }
+
+  @Command(name = "learn", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "Online learning on one node with the embedded Cassandra and Kafka: records/s from Kafka to "
+          + "persisted deltas, and served-vector staleness.")
+  static final class Learn implements Callable<Integer> {
+    @Option(names = "--items", defaultValue = "50000", description = "items registered first")
+    int items;
+
+    @Option(names = "--users", defaultValue = "100000", description = "distinct users")
+    int users;
+
+    @Option(names = "--events", defaultValue = "500000", description = "interaction records produced")
+    long events;
+
+    @Option(names = "--batch", defaultValue = "512", description = "learner micro-batch size")
+    int batch;
+
+    @Option(names = "--text-encoder", defaultValue = "hashed-ngrams", description = "bge-small-zh or hashed-ngrams")
+    String textEncoder;
+
+    @Option(names = "--dir", defaultValue = "target/bench-learn", description = "scratch folder (wiped first)")
+    String dir;
+
+    @Override
+    public Integer call() throws Exception {
+      return new LearnBench(this).run();
     }
   }
 

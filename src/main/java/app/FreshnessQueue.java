@@ -4,9 +4,7 @@ import akka.actor.Cancellable;
 import akka.actor.typed.ActorSystem;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +21,10 @@ public final class FreshnessQueue implements AutoCloseable {
 
   private final ItemService items;
   private final int maxPending;
-  private final Set<String> pending = new LinkedHashSet<>();
+  /** Item → when it was first marked changed since its last re-index (for the staleness figure). */
+  private final java.util.Map<String, Long> pending = new java.util.LinkedHashMap<>();
+  /** Milliseconds from a change to the re-index that serves it. */
+  private final org.HdrHistogram.Histogram staleness = new org.HdrHistogram.Histogram(3_600_000L, 3);
   private final Cancellable tick;
   private volatile boolean flushing;
 
@@ -36,9 +37,10 @@ public final class FreshnessQueue implements AutoCloseable {
   /** Marks items as changed; the next round re-indexes them. */
   public void changed(List<String> itemIds) {
     synchronized (pending) {
+      long now = System.currentTimeMillis();
       for (String id : itemIds) {
         if (pending.size() >= maxPending) break;
-        pending.add(id);
+        pending.putIfAbsent(id, now);
       }
     }
   }
@@ -51,30 +53,42 @@ public final class FreshnessQueue implements AutoCloseable {
 
   private void flush() {
     if (flushing) return; // the last round is still running: its items are not lost, this round is skipped
-    List<String> batch;
+    java.util.Map<String, Long> batch;
     synchronized (pending) {
       if (pending.isEmpty()) return;
-      batch = new ArrayList<>(pending);
+      batch = new java.util.LinkedHashMap<>(pending);
       pending.clear();
     }
     flushing = true;
-    reindex(batch, 0);
+    reindex(new ArrayList<>(batch.keySet()), batch, 0);
   }
 
-  private void reindex(List<String> batch, int from) {
-    if (from >= batch.size()) {
+  private void reindex(List<String> ids, java.util.Map<String, Long> markedAt, int from) {
+    if (from >= ids.size()) {
       flushing = false;
       return;
     }
-    List<String> chunk = batch.subList(from, Math.min(batch.size(), from + CHUNK));
+    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
     items.reindex(chunk).whenComplete((ok, failure) -> {
       if (failure != null) {
         log.warn("re-indexing {} changed items failed; they wait for the next round: {}", chunk.size(),
             failure.toString());
         changed(chunk);
+      } else {
+        long now = System.currentTimeMillis();
+        synchronized (staleness) {
+          for (String id : chunk) staleness.recordValue(Math.min(3_600_000L, Math.max(0, now - markedAt.get(id))));
+        }
       }
-      reindex(batch, from + CHUNK);
+      reindex(ids, markedAt, from + CHUNK);
     });
+  }
+
+  /** A copy of the staleness histogram (ms from a learned change to the re-index serving it). */
+  public org.HdrHistogram.Histogram staleness() {
+    synchronized (staleness) {
+      return staleness.copy();
+    }
   }
 
   @Override

@@ -1,0 +1,144 @@
+package app;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import storage.ItemRecord;
+import streams.EventType;
+import streams.Interaction;
+import streams.InteractionCodec;
+
+/**
+ * {@code bench learn}: one node with the embedded Cassandra and Kafka learns from the interactions topic.
+ * Registers {@code --items}, produces {@code --events} (Zipf-popular items, a mix of impressions and
+ * positives, keyed by user), and measures records/s from Kafka to persisted deltas (all partitions' learner
+ * offsets at the end) and the staleness of served vectors (learned change → re-indexed), p50/p99.
+ */
+final class LearnBench {
+
+  private final Bench.Learn o;
+
+  LearnBench(Bench.Learn options) {
+    this.o = options;
+  }
+
+  int run() throws Exception {
+    System.out.printf("bench learn on %d cores, max heap %d MB, %s %s%n", Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.name"), System.getProperty("java.version"));
+    Path dir = Path.of(o.dir).toAbsolutePath();
+    wipe(dir);
+    Map<String, Object> c = new HashMap<>();
+    c.put("thermocline.data-dir", dir.toString());
+    c.put("thermocline.http.port", 0);
+    c.put("thermocline.admin.port", 0);
+    int[] ports = infra.FreePorts.pick(4); // beside a running node on the default ports
+    c.put("thermocline.cassandra.embedded-cql-port", ports[0]);
+    c.put("thermocline.cassandra.embedded-storage-port", ports[1]);
+    c.put("thermocline.kafka.embedded-port", ports[2]);
+    c.put("thermocline.kafka.embedded-controller-port", ports[3]);
+    c.put("thermocline.cluster.management", false);
+    c.put("thermocline.model.text-encoder", o.textEncoder);
+    c.put("thermocline.learner.batch-size", o.batch);
+    c.put("akka.remote.artery.canonical.port", 0);
+    c.put("akka.loglevel", "WARNING");
+    Config config = ConfigFactory.parseMap(c).withFallback(ConfigFactory.load());
+    System.out.printf("starting a node (embedded Cassandra and Kafka) under %s …%n", dir);
+    try (Node node = Node.start(config)) {
+      register(node);
+      int partitions = config.getInt("thermocline.kafka.partitions");
+      String group = config.getString("thermocline.kafka.consumer.group-prefix") + "-"
+          + config.getString("thermocline.learner.group");
+      long start = System.nanoTime();
+      produce(node);
+      System.out.printf("produced %,d events in %.1f s; learning …%n", o.events, (System.nanoTime() - start) / 1e9);
+      long consumed = 0;
+      long lastPrint = System.nanoTime();
+      while (consumed < o.events) {
+        Thread.sleep(200);
+        consumed = 0;
+        for (int p = 0; p < partitions; p++) {
+          consumed += node.learnerState().read(group, p).toCompletableFuture().join()
+              .map(storage.LearnerState.Position::nextOffset).orElse(0L);
+        }
+        if (System.nanoTime() - lastPrint > 5_000_000_000L) {
+          System.out.printf("  %,d / %,d records learned from, %.0f/s%n", consumed, o.events,
+              consumed / ((System.nanoTime() - start) / 1e9));
+          lastPrint = System.nanoTime();
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      double eventsPerS = o.events / seconds;
+      // One more freshness round, so the last changes are served and counted.
+      Thread.sleep(2 * config.getDuration("thermocline.learner.freshness-interval").toMillis() + 1000);
+      var staleness = node.freshness().staleness();
+      System.out.printf("learned from %,d records (%,d positives, %,d on unknown items) in %.1f s: %.0f records/s%n",
+          o.events, node.learner().learned(), node.learner().skippedUnknownItems(), seconds, eventsPerS);
+      System.out.printf("served-vector staleness over %,d re-indexed changes: p50 %.2f s, p99 %.2f s, max %.2f s%n",
+          staleness.getTotalCount(), staleness.getValueAtPercentile(50) / 1e3,
+          staleness.getValueAtPercentile(99) / 1e3, staleness.getMaxValue() / 1e3);
+      System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d%n", eventsPerS,
+          staleness.getValueAtPercentile(99) / 1e3, node.learner().learned(), o.items);
+    }
+    return 0;
+  }
+
+  private void register(Node node) {
+    long t0 = System.nanoTime();
+    String[] categories = {"pets", "food", "travel", "music", "sports", "comedy", "news", "games"};
+    for (int from = 0; from < o.items; from += 1000) {
+      List<Map.Entry<String, ItemRecord.ItemMetadata>> chunk = new ArrayList<>();
+      for (int i = from; i < Math.min(o.items, from + 1000); i++) {
+        String cat = categories[i % categories.length];
+        chunk.add(Map.entry("item-" + i, new ItemRecord.ItemMetadata("video " + i + " " + cat,
+            List.of(cat, "tag" + (i % 50)), cat, "uploader-" + (i % 500), Instant.ofEpochMilli(1_700_000_000_000L + i),
+            null)));
+      }
+      node.items().registerAll(chunk).toCompletableFuture().join();
+      System.out.printf("\rregistered %,d / %,d items", Math.min(o.items, from + 1000), o.items);
+    }
+    System.out.printf(" in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Zipf-like item popularity (rank^-1 by inverse transform), users uniform; 30 % impressions. */
+  private void produce(Node node) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers());
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+    p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    String topic = node.system().settings().config().getString("thermocline.kafka.topics.interactions");
+    SplittableRandom random = new SplittableRandom(7);
+    EventType[] positives = {EventType.CLICK, EventType.CLICK, EventType.LIKE, EventType.FINISH, EventType.SHARE};
+    double logN = Math.log(o.items);
+    try (var producer = new KafkaProducer<byte[], byte[]>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (long e = 0; e < o.events; e++) {
+        int item = (int) Math.min(o.items - 1, Math.floor(Math.exp(random.nextDouble() * logN)) - 1);
+        String user = "user-" + random.nextInt(o.users);
+        EventType type = random.nextInt(10) < 3 ? EventType.IMPRESSION : positives[random.nextInt(positives.length)];
+        byte[] value = InteractionCodec.toJson(new Interaction(user, "item-" + item, type, 1_763_000_000_000L + e));
+        producer.send(new ProducerRecord<>(topic, user.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
+      }
+      producer.flush();
+    }
+  }
+
+  private static void wipe(Path dir) throws Exception {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
+  }
+}
