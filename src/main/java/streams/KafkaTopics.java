@@ -144,8 +144,9 @@ public record KafkaTopics(
    * Returns once the leader of every partition serves requests. A topic is usable a little after its creation
    * is acknowledged, and producing in that window is unsafe: an idempotent producer's first request can fail
    * with NOT_LEADER while a later one succeeds, after which the first is retried as out of order until it
-   * expires (KAFKA-15591). ListOffsets is answered by the partition leader itself, and the admin client retries
-   * it until the leader has the partition, so its success is the readiness signal.
+   * expires (KAFKA-15591). ListOffsets is answered by the partition leader itself, so its success is the
+   * readiness signal. The admin client retries it while the leader is unknown, but a broker that is slow to
+   * load a new partition answers UNKNOWN_TOPIC_OR_PARTITION, which it does not retry: that is retried here.
    */
   private void awaitLeaders(Admin admin, long deadline)
       throws ExecutionException, TimeoutException, InterruptedException {
@@ -154,7 +155,18 @@ public record KafkaTopics(
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     described.forEach((name, d) -> d.partitions()
         .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
-    await(admin.listOffsets(latest).all(), deadline);
+    while (true) {
+      try {
+        await(admin.listOffsets(latest).all(), deadline);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100); // the partition is being created on its leader
+      }
+    }
   }
 
   private static <T> T await(KafkaFuture<T> f, long deadline)
