@@ -252,6 +252,12 @@ public final class OnlineLearner implements AutoCloseable {
         if (index.containsKey(p.event().itemId())) usable.add(p);
         else skippedUnknownItems.incrementAndGet();
       }
+      if (usable.size() < positives.size()) {
+        // Not dropped silently: an event on an item the store does not know (not yet registered, or deleted)
+        // has no row to learn; it still counts as exposure and history in the interactions consumer.
+        log.info("learner {} batch {}-{}: {} of {} positives are on unknown items, not learned", group, first, last,
+            positives.size() - usable.size(), positives.size());
+      }
       if (usable.isEmpty()) {
         return CompletableFuture.completedFuture(new Computed(new LearnerIntent(first, last, List.of()), List.of(), 0));
       }
