@@ -153,4 +153,22 @@ class RecallServiceTest {
     assertEquals(5, filtered.items().size());
     for (var it : filtered.items()) assertEquals(0, Integer.parseInt(it.itemId().substring(4)) % 2);
   }
+
+  @Test
+  void aShardSkipsASearchItsAskerHasGivenUpOn() throws Exception {
+    recall(new RecallService.Request("warm-up", 5, false, List.of("item0"), null)); // shards ready
+    var probe = kit.<RetrievalShard.Result>createTestProbe();
+    float[] query = new float[DIM];
+    query[0] = 1;
+    ActorRef<RetrievalShard.Command> shard = refs.get(SILENT == 0 ? 1 : 0);
+    shard.tell(new RetrievalShard.Search(query, 5, 50, List.of(), null, System.currentTimeMillis() - 1, probe.getRef()));
+    RetrievalShard.Result late = probe.receiveMessage();
+    assertFalse(late.ready(), "past its deadline: answered at once, not searched");
+    assertTrue(late.hits().isEmpty());
+    shard.tell(new RetrievalShard.Search(query, 5, 50, List.of(), null, System.currentTimeMillis() + 60_000,
+        probe.getRef()));
+    RetrievalShard.Result inTime = probe.receiveMessage();
+    assertTrue(inTime.ready());
+    assertEquals(5, inTime.hits().size());
+  }
 }

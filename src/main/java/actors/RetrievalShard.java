@@ -49,13 +49,17 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public record Delete(String itemId, ActorRef<Done> replyTo) implements Command {}
 
-  /** Top-k by cosine among items not excluded and (if given) of the category. */
-  public record Search(float[] query, int k, int ef, List<String> exclude, String category,
+  /**
+   * Top-k by cosine among items not excluded and (if given) of the category. {@code deadlineMillis} (epoch ms,
+   * 0 = none): past it the asker has given up, and the shard answers "not ready" without searching, so an
+   * overloaded shard sheds the work nobody waits for instead of falling further behind.
+   */
+  public record Search(float[] query, int k, int ef, List<String> exclude, String category, long deadlineMillis,
       ActorRef<Result> replyTo) implements Command {}
 
-  /** Popular and fresh items, for users with nothing to go on. */
-  public record Fallback(int k, List<String> exclude, String category, ActorRef<Result> replyTo)
-      implements Command {}
+  /** Popular and fresh items, for users with nothing to go on; the deadline as for {@link Search}. */
+  public record Fallback(int k, List<String> exclude, String category, long deadlineMillis,
+      ActorRef<Result> replyTo) implements Command {}
 
   public record GetVectors(List<String> itemIds, ActorRef<VectorsFound> replyTo) implements Command {}
 
@@ -179,8 +183,12 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     return this;
   }
 
+  private static boolean late(long deadlineMillis) {
+    return deadlineMillis > 0 && System.currentTimeMillis() > deadlineMillis;
+  }
+
   private Behavior<Command> onSearch(Search cmd) {
-    if (!ready) {
+    if (!ready || late(cmd.deadlineMillis())) {
       cmd.replyTo().tell(new Result(shard, false, List.of(), List.of()));
       return this;
     }
@@ -191,7 +199,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   }
 
   private Behavior<Command> onFallback(Fallback cmd) {
-    if (!ready) {
+    if (!ready || late(cmd.deadlineMillis())) {
       cmd.replyTo().tell(new Result(shard, false, List.of(), List.of()));
       return this;
     }

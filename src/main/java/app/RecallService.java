@@ -83,7 +83,9 @@ public final class RecallService {
         userVector(history, req.recentItemIds()).thenCompose(u -> {
           List<String> exclude = req.excludeSeen() ? seen(history, req.recentItemIds()) : List.of();
           if (u == null) return fallback(req, exclude, start);
-          return scatter(r -> new RetrievalShard.Search(u, req.k(), Math.max(ef, req.k()), exclude, req.category(), r))
+          long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
+          return scatter(r -> new RetrievalShard.Search(u, req.k(), Math.max(ef, req.k()), exclude, req.category(),
+              deadline, r))
               .thenApply(g -> result(req, mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k()),
                   "personal", g, start));
         }));
@@ -145,7 +147,8 @@ public final class RecallService {
 
   /** Popular and fresh items, alternating, for a user with no usable signal. Score = rank score in (0, 1]. */
   private CompletionStage<Result> fallback(Request req, List<String> exclude, long start) {
-    return scatter(r -> new RetrievalShard.Fallback(req.k(), exclude, req.category(), r))
+    long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
+    return scatter(r -> new RetrievalShard.Fallback(req.k(), exclude, req.category(), deadline, r))
         .thenApply(g -> {
           List<Item> popular = mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k());
           List<Item> fresh = mergeByScore(g.answers(), RetrievalShard.Result::fresh, req.k());

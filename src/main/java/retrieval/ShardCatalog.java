@@ -118,12 +118,52 @@ public final class ShardCatalog {
 
   /** The k most popular acceptable items, score = decayed popularity. */
   public List<Hit> popular(int k, Set<String> exclude, String category, long now) {
-    return top(k, exclude, category, (id, i) -> (float) i.popularityAt(now));
+    return ranked("popular", k, exclude, category, now, (id, i) -> (float) i.popularityAt(now));
   }
 
   /** The k newest acceptable items, score = creation time in epoch seconds (for merging across shards). */
   public List<Hit> freshest(int k, Set<String> exclude, String category) {
-    return top(k, exclude, category, (id, i) -> i.createdAtMillis / 1000f);
+    long now = System.currentTimeMillis();
+    return ranked("fresh", k, exclude, category, now, (id, i) -> i.createdAtMillis / 1000f);
+  }
+
+  /** Longest list a ranking cache keeps; a request needing more (k plus exclusions) scans. */
+  static final int RANKED_CACHE_SIZE = 2000;
+  /** How long a cached ranking serves: popularity decays at one rate for all, so the order holds meanwhile. */
+  static final long RANKED_CACHE_MILLIS = 1000;
+
+  private record Ranked(long computedAt, List<Hit> hits) {}
+
+  /** Rankings by kind and category (bounded: categories come from requests). */
+  private final Map<String, Ranked> rankedCache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Ranked> eldest) {
+      return size() > 64;
+    }
+  };
+
+  /**
+   * The fallback lists without a scan of every item per request (a scan of 500k items per request made an
+   * overloaded node spiral: late shards → no user vector → more fallbacks): the top of each ranking is cached
+   * for a second and filtered by the request's exclusions.
+   */
+  private List<Hit> ranked(String kind, int k, Set<String> exclude, String category, long now, Score score) {
+    int excluded = exclude == null ? 0 : exclude.size();
+    if (k + excluded > RANKED_CACHE_SIZE) return top(k, exclude, category, score);
+    String key = kind + "/" + (category == null ? "" : category);
+    Ranked cached = rankedCache.get(key);
+    if (cached == null || now - cached.computedAt() > RANKED_CACHE_MILLIS || now < cached.computedAt()) {
+      cached = new Ranked(now, top(RANKED_CACHE_SIZE, Set.of(), category, score));
+      rankedCache.put(key, cached);
+    }
+    List<Hit> out = new ArrayList<>(k);
+    for (Hit h : cached.hits()) {
+      if (out.size() == k) break;
+      if (excluded > 0 && exclude.contains(h.itemId())) continue;
+      if (!info.containsKey(h.itemId())) continue; // deleted since
+      out.add(h);
+    }
+    return out;
   }
 
   private interface Score {
