@@ -229,17 +229,20 @@ public final class Node implements AutoCloseable {
         adminApi);
   }
 
-  /** What decides where items and rows live (see {@link storage.PlacementGuard}). */
+  /**
+   * What decides where items and rows live (see {@link storage.PlacementGuard}): one setting per table, so a
+   * table added later (a new auxiliary table) is recorded as new instead of refusing the existing data.
+   */
   static java.util.Map<String, String> placement(Settings settings) {
     var layout = settings.store().layout();
-    StringBuilder tiers = new StringBuilder();
+    java.util.Map<String, String> out = new java.util.TreeMap<>();
+    out.put("retrieval.shards", Integer.toString(settings.retrieval().shards()));
+    out.put("store.dim", Integer.toString(layout.dim()));
+    out.put("store.rows-per-range", Integer.toString(layout.rowsPerRange()));
     for (var t : layout.tiers()) {
-      tiers.append(t.name()).append(':').append(t.kind()).append(':').append(t.capacity()).append(':')
-          .append(t.seed()).append(' ');
+      out.put("store.table." + t.name(), t.kind() + " capacity=" + t.capacity() + " seed=" + t.seed());
     }
-    return java.util.Map.of(
-        "retrieval.shards", Integer.toString(settings.retrieval().shards()),
-        "store.layout", "dim=" + layout.dim() + " rows-per-range=" + layout.rowsPerRange() + " tiers=" + tiers.toString().trim());
+    return out;
   }
 
   private static void joinCluster(ActorSystem<Void> system, Config config) {
