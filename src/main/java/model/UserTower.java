@@ -30,15 +30,28 @@ public final class UserTower {
 
   /** The user vector (unit length), or null when there is no signal to build one from. */
   public float[] userVector(List<Signal> signals, long nowMillis) {
+    return userVector(signals, nowMillis, null);
+  }
+
+  /**
+   * The user vector with the user's learned ID row: {@code normalise(historyVector + userIdRow)} (see
+   * {@link UserSide}); null when both are absent or sum to zero. A null row means "not learned yet" (zero).
+   */
+  public float[] userVector(List<Signal> signals, long nowMillis, float[] userIdRow) {
+    return new UserSide(dim).forward(historyVector(signals, nowMillis), userIdRow).vector();
+  }
+
+  /** {@code W_hist · decayedMean}: the history part of the user vector, before normalising; null without signal. */
+  public float[] historyVector(List<Signal> signals, long nowMillis) {
     float[] mean = decayedMean(signals, nowMillis);
     if (mean == null) return null;
-    float[] u = new float[dim];
+    float[] h = new float[dim];
     for (int i = 0; i < dim; i++) {
       float s = 0;
       for (int j = 0; j < dim; j++) s += historyWeights[i][j] * mean[j];
-      u[i] = s;
+      h[i] = s;
     }
-    return Vectors.normalizeOrNull(u);
+    return h;
   }
 
   /** Σ w_i·v_i / Σ w_i with w_i = typeWeight · 2^(−age/halfLife); null when no signal has weight. */

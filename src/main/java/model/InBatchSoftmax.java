@@ -1,0 +1,124 @@
+package model;
+
+import java.util.Arrays;
+
+/**
+ * Sampled softmax over the candidates of a micro-batch, with the logQ correction.
+ *
+ * <p>Row b (a user vector {@code u_b}) scores every candidate {@code f_j}:
+ * {@code s_bj = <u_b, f_j>/τ − logQ_j}. Candidate b (b < B) is row b's positive; candidates B..C−1 are extra
+ * negatives. A candidate holding the same item as row b's positive (an accidental hit: the item was clicked
+ * twice in the batch) is masked out of row b, so an item is never pushed away from a user who chose it.
+ * {@code loss = Σ_b w_b·(−log softmax(s_b)_b) / Σ_b w_b}.
+ *
+ * <p>Hand-written rather than taken from a library: it is a few loops over B×C scores, and the learner needs it
+ * allocation-light and without a tensor runtime. Computed in double, with log-sum-exp, so small τ does not
+ * overflow. Vectors are flat row-major {@code float[]}.
+ */
+public final class InBatchSoftmax {
+
+  /** The loss and its gradients: {@code userGrad} is B×d, {@code candidateGrad} is C×d, both row-major. */
+  public record Result(double loss, float[] userGrad, float[] candidateGrad) {}
+
+  private final int dim;
+  private final double tau;
+
+  public InBatchSoftmax(int dim, float tau) {
+    if (dim <= 0) throw new IllegalArgumentException("dim must be > 0, got " + dim);
+    if (!(tau > 0) || Float.isInfinite(tau)) throw new IllegalArgumentException("tau must be finite and > 0, got " + tau);
+    this.dim = dim;
+    this.tau = tau;
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  public double tau() {
+    return tau;
+  }
+
+  /**
+   * @param users B×d user vectors
+   * @param candidates C×d candidate vectors, C ≥ B, candidate b the positive of row b
+   * @param logQ C values, log of each candidate's sampling probability (0 everywhere = no correction)
+   * @param weights B row weights ≥ 0 (positive type weight); a row of weight 0 contributes nothing. If all are 0
+   *     the loss is 0 and so are the gradients.
+   * @param sameItemKeys C keys, equal keys = same item (masking); null = every candidate is a distinct item
+   */
+  public Result compute(float[] users, float[] candidates, double[] logQ, float[] weights, int[] sameItemKeys) {
+    int b = weights.length;
+    int c = logQ.length;
+    if (b == 0) throw new IllegalArgumentException("weights must hold at least one row");
+    if (c < b) throw new IllegalArgumentException("logQ must have C >= B = " + b + " values, got " + c);
+    if (users.length != b * dim) {
+      throw new IllegalArgumentException("users must hold " + b + "×" + dim + " values, got " + users.length);
+    }
+    if (candidates.length != c * dim) {
+      throw new IllegalArgumentException("candidates must hold " + c + "×" + dim + " values, got " + candidates.length);
+    }
+    if (sameItemKeys != null && sameItemKeys.length != c) {
+      throw new IllegalArgumentException("sameItemKeys must hold " + c + " values, got " + sameItemKeys.length);
+    }
+    double totalWeight = 0;
+    for (int row = 0; row < b; row++) {
+      float w = weights[row];
+      if (!(w >= 0) || Float.isInfinite(w)) throw new IllegalArgumentException("weights[" + row + "] must be finite and >= 0, got " + w);
+      totalWeight += w;
+    }
+    for (int j = 0; j < c; j++) {
+      if (!Double.isFinite(logQ[j])) throw new IllegalArgumentException("logQ[" + j + "] must be finite, got " + logQ[j]);
+    }
+
+    float[] userGrad = new float[b * dim];
+    float[] candidateGrad = new float[c * dim];
+    if (totalWeight == 0) return new Result(0, userGrad, candidateGrad);
+
+    double[] scores = new double[c];
+    double[] du = new double[dim];
+    double[] df = new double[c * dim];
+    double loss = 0;
+    for (int row = 0; row < b; row++) {
+      if (weights[row] == 0) continue;
+      int uOff = row * dim;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < c; j++) {
+        if (masked(sameItemKeys, row, j)) continue;
+        double dot = 0;
+        int fOff = j * dim;
+        for (int k = 0; k < dim; k++) dot += (double) users[uOff + k] * candidates[fOff + k];
+        scores[j] = dot / tau - logQ[j];
+        max = Math.max(max, scores[j]);
+      }
+      double sumExp = 0;
+      for (int j = 0; j < c; j++) {
+        if (!masked(sameItemKeys, row, j)) sumExp += Math.exp(scores[j] - max);
+      }
+      double logSumExp = max + Math.log(sumExp);
+      double rowWeight = weights[row] / totalWeight;
+      loss += rowWeight * (logSumExp - scores[row]);
+
+      // dL/ds_bj = w_b/W · (softmax_bj − [j = b]); s is linear in u and f with slope 1/τ.
+      Arrays.fill(du, 0);
+      for (int j = 0; j < c; j++) {
+        if (masked(sameItemKeys, row, j)) continue;
+        double p = Math.exp(scores[j] - logSumExp);
+        double g = rowWeight * (p - (j == row ? 1 : 0)) / tau;
+        if (g == 0) continue;
+        int fOff = j * dim;
+        for (int k = 0; k < dim; k++) {
+          du[k] += g * candidates[fOff + k];
+          df[fOff + k] += g * users[uOff + k];
+        }
+      }
+      for (int k = 0; k < dim; k++) userGrad[uOff + k] = (float) du[k];
+    }
+    for (int i = 0; i < df.length; i++) candidateGrad[i] = (float) df[i];
+    return new Result(loss, userGrad, candidateGrad);
+  }
+
+  /** Column j of row b is another copy of row b's positive item. */
+  private static boolean masked(int[] keys, int row, int j) {
+    return keys != null && j != row && keys[j] == keys[row];
+  }
+}
