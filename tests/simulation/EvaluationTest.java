@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
 
-  private static final Evaluation.Protocol PROTOCOL = new Evaluation.Protocol(150, 200, 5, 20, 3, 9);
+  private static final Evaluation.Protocol PROTOCOL = new Evaluation.Protocol(150, 200, 5, 20, 3, 9, Evaluation.Relevance.AFFINITY);
   private static SyntheticWorld world;
   private static Evaluation evaluation;
 
@@ -103,7 +103,7 @@ class EvaluationTest {
   @Test
   void badProtocolNamesTheParameter() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Evaluation.Protocol(10, 0, 5, 20, 3, 1));
+        () -> new Evaluation.Protocol(10, 0, 5, 20, 3, 1, Evaluation.Relevance.AFFINITY));
     assertTrue(e.getMessage().contains("poolSize"));
   }
 

@@ -23,10 +23,11 @@ import java.util.stream.IntStream;
  *       drawn uniformly from the future items.
  *   <li>Test users: {@code testUsers} drawn uniformly from users with at least {@code minUserPositives}
  *       positives in training (so a model has a history to build the user from).
- *   <li>Relevant items per user and pool: held-out positives drawn from the TRUE model, without popularity:
- *       repeat "topic ~ p_u, item uniform among the pool's items of that main topic, click with
- *       {@link SyntheticWorld#clickProbability}" until {@code relevantPerUser} distinct items were clicked;
- *       items the user already had a positive with in training are neither relevant nor ranked.
+ *   <li>Relevant items per user and pool: held-out positives drawn from the TRUE model: repeat "topic ~ p_u, an
+ *       item of that main topic from the pool (uniformly for {@link Relevance#AFFINITY}, by popularity for
+ *       {@link Relevance#ENGAGEMENT}), click with {@link SyntheticWorld#clickProbability}" until
+ *       {@code relevantPerUser} distinct items were clicked; items the user already had a positive with in
+ *       training are neither relevant nor ranked.
  *   <li>A model ranks each pool for each test user by {@code u·f} (ties, e.g. a shared default vector, are
  *       broken by a seeded pseudo-random key, i.e. at random); recall@K = |top K ∩ relevant| / |relevant|,
  *       averaged over test users.
@@ -43,9 +44,12 @@ public final class Evaluation {
    * @param k the cut-off of recall@K
    * @param minUserPositives positives in training that make a user eligible as a test user
    * @param seed draws of pools, users, relevant items and tie keys
+   * @param relevance how an item is picked within a topic when drawing held-out positives
    */
-  public record Protocol(int testUsers, int poolSize, int relevantPerUser, int k, int minUserPositives, long seed) {
+  public record Protocol(int testUsers, int poolSize, int relevantPerUser, int k, int minUserPositives, long seed,
+      Relevance relevance) {
     public Protocol {
+      if (relevance == null) throw new IllegalArgumentException("relevance must not be null");
       if (testUsers < 1) throw new IllegalArgumentException("testUsers must be >= 1, got " + testUsers);
       if (poolSize < 1) throw new IllegalArgumentException("poolSize must be >= 1, got " + poolSize);
       if (relevantPerUser < 1) throw new IllegalArgumentException("relevantPerUser must be >= 1, got " + relevantPerUser);
@@ -53,10 +57,25 @@ public final class Evaluation {
       if (minUserPositives < 0) throw new IllegalArgumentException("minUserPositives must be >= 0, got " + minUserPositives);
     }
 
-    /** 500 users, pools of 2000, 10 relevant items each, recall@50. */
+    /** 500 users, pools of 2000, 10 relevant items each, recall@50, relevance by affinity. */
     public static Protocol defaults(long seed) {
-      return new Protocol(500, 2000, 10, 50, 3, seed);
+      return new Protocol(500, 2000, 10, 50, 3, seed, Relevance.AFFINITY);
     }
+
+    public Protocol withRelevance(Relevance r) {
+      return new Protocol(testUsers, poolSize, relevantPerUser, k, minUserPositives, seed, r);
+    }
+  }
+
+  /** How held-out positives are drawn within a topic. */
+  public enum Relevance {
+    /** Uniformly among the pool's items of the topic: relevance is the true affinity alone. */
+    AFFINITY,
+    /**
+     * In proportion to item popularity, as the stream's impressions are: relevance is what the user would
+     * engage with next, popularity included (which no model can know for an item without interactions).
+     */
+    ENGAGEMENT
   }
 
   /** A learned model as the evaluation sees it: unit or raw vectors, compared by dot product. */
@@ -184,40 +203,49 @@ public final class Evaluation {
 
   private double truthWeight(int user, int item, PoolIndex index) {
     int t = world.mainTopic(item);
-    return world.preference(user, t) / index.byTopic.get(t).length * world.clickProbability(user, item);
+    return world.preference(user, t) * index.drawProbability(item) * world.clickProbability(user, item);
   }
 
   /** Ranks the pool minus the user's seen items by score (ties by a seeded key) and counts relevant in the top K. */
   private double recallAtK(int user, int[] pool, IntToDoubleFunction scoreOfPosition, int[] relevant) {
-    int n = pool.length;
-    int[] positions = new int[n];
-    double[] scores = new double[n];
-    long[] ties = new long[n];
-    int m = 0;
-    for (int pos = 0; pos < n; pos++) {
-      if (seen(user, pool[pos])) continue;
-      positions[m] = pos;
-      scores[m] = scoreOfPosition.applyAsDouble(pos);
-      ties[m] = RowInit.mix(protocol.seed() ^ user, pool[pos]);
-      m++;
+    // Bounded insertion into the K best, kept in rank order: O(n·K) worst case, far less in practice.
+    int k = protocol.k();
+    double[] topScore = new double[k];
+    long[] topTie = new long[k];
+    int[] topItem = new int[k];
+    int size = 0;
+    for (int pos = 0; pos < pool.length; pos++) {
+      int item = pool[pos];
+      if (seen(user, item)) continue;
+      double score = scoreOfPosition.applyAsDouble(pos);
+      long tie = RowInit.mix(protocol.seed() ^ user, item);
+      if (size == k && !ranksBefore(score, tie, topScore[k - 1], topTie[k - 1])) continue;
+      int at = size == k ? k - 1 : size++;
+      while (at > 0 && ranksBefore(score, tie, topScore[at - 1], topTie[at - 1])) {
+        topScore[at] = topScore[at - 1];
+        topTie[at] = topTie[at - 1];
+        topItem[at] = topItem[at - 1];
+        at--;
+      }
+      topScore[at] = score;
+      topTie[at] = tie;
+      topItem[at] = item;
     }
-    Integer[] order = new Integer[m];
-    for (int j = 0; j < m; j++) order[j] = j;
-    Arrays.sort(order, (a, b) -> {
-      int c = Double.compare(scores[b], scores[a]);
-      return c != 0 ? c : Long.compare(ties[a], ties[b]);
-    });
     int hits = 0;
-    for (int r = 0; r < Math.min(protocol.k(), m); r++) {
-      int item = pool[positions[order[r]]];
+    for (int r = 0; r < size; r++) {
       for (int rel : relevant) {
-        if (rel == item) {
+        if (rel == topItem[r]) {
           hits++;
           break;
         }
       }
     }
     return hits / (double) relevant.length;
+  }
+
+  private static boolean ranksBefore(double score, long tie, double otherScore, long otherTie) {
+    int c = Double.compare(score, otherScore);
+    return c > 0 || (c == 0 && tie < otherTie);
   }
 
   private static double score(float[] u, float[] f) {
@@ -283,9 +311,8 @@ public final class Evaluation {
     // Bounded: a user whose topics are absent from the pool, or who has seen everything, gets fewer.
     for (int attempt = 0; attempt < 200 * want && picked.size() < want; attempt++) {
       int t = world.sampleTopic(user, rnd.nextDouble());
-      int[] items = index.byTopic.get(t);
-      if (items.length == 0) continue;
-      int item = items[rnd.nextInt(items.length)];
+      int item = index.draw(t, rnd.nextDouble());
+      if (item < 0) continue;
       if (picked.contains(item) || seen(user, item)) continue;
       if (rnd.nextDouble() < world.clickProbability(user, item)) picked.add(item);
     }
@@ -296,15 +323,42 @@ public final class Evaluation {
     return ((long) user << 32) | item;
   }
 
-  /** A pool's items grouped by main topic. */
+  /** A pool's items grouped by main topic, with the within-topic draw weights of the protocol. */
   private final class PoolIndex {
-    final List<int[]> byTopic = new ArrayList<>();
+    private final List<int[]> byTopic = new ArrayList<>();
+    private final List<double[]> cdfByTopic = new ArrayList<>();
 
     PoolIndex(int[] pool) {
       for (int t = 0; t < world.topicCount(); t++) {
         final int topic = t;
-        byTopic.add(Arrays.stream(pool).filter(i -> world.mainTopic(i) == topic).toArray());
+        int[] items = Arrays.stream(pool).filter(i -> world.mainTopic(i) == topic).toArray();
+        double[] cdf = new double[items.length];
+        double sum = 0;
+        for (int j = 0; j < items.length; j++) {
+          sum += protocol.relevance() == Relevance.ENGAGEMENT ? world.popularity(items[j]) : 1;
+          cdf[j] = sum;
+        }
+        byTopic.add(items);
+        cdfByTopic.add(cdf);
       }
+    }
+
+    /** An item of the topic drawn with the protocol's weights ({@code u} uniform), or −1 if there is none. */
+    int draw(int topic, double u) {
+      int[] items = byTopic.get(topic);
+      if (items.length == 0) return -1;
+      double[] cdf = cdfByTopic.get(topic);
+      int j = Arrays.binarySearch(cdf, u * cdf[cdf.length - 1]);
+      j = j >= 0 ? j + 1 : -j - 1; // first cumulative weight above the target
+      return items[Math.min(j, items.length - 1)];
+    }
+
+    /** Probability that {@link #draw} returns the item, given its topic. */
+    double drawProbability(int item) {
+      int t = world.mainTopic(item);
+      double[] cdf = cdfByTopic.get(t);
+      double w = protocol.relevance() == Relevance.ENGAGEMENT ? world.popularity(item) : 1;
+      return w / cdf[cdf.length - 1];
     }
   }
 }

@@ -90,7 +90,7 @@ public record WorldConfig(
     int initial = Math.max(1, (items - future) / 2);
     int stream = items - future - initial;
     return new WorldConfig(seed, Vocabulary.standard().topicCount(), initial, stream, future, users,
-        Math.max(1, items / 40), events, 1.0, 0.6, 0.15, 0.7, 0.5, 2.0, 0.03, 5, DEFAULT_START_MILLIS);
+        Math.max(1, items / 40), events, 1.0, 0.6, 0.15, 0.7, 1.0, 2.0, 0.03, 5, DEFAULT_START_MILLIS);
   }
 
   /** Seconds-scale world for unit tests. */
