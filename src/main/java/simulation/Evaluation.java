@@ -7,7 +7,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
-import java.util.function.IntPredicate;
 import java.util.function.IntToDoubleFunction;
 import java.util.stream.IntStream;
 
@@ -19,8 +18,8 @@ import java.util.stream.IntStream;
  * <ol>
  *   <li>One pass over the training stream ({@link SyntheticWorld#events()}) counts positives per item and per
  *       user and remembers which (user, item) pairs had a positive.
- *   <li>Pools: {@code poolSize} warm items drawn uniformly from the warm items, and {@code poolSize} new items
- *       drawn uniformly from the future items.
+ *   <li>Pools: {@code poolSize} warm items drawn uniformly from the warm items, and as many new items drawn
+ *       uniformly from the future items (both pools shrink to the smaller candidate count, so they stay equal).
  *   <li>Test users: {@code testUsers} drawn uniformly from users with at least {@code minUserPositives}
  *       positives in training (so a model has a history to build the user from).
  *   <li>Relevant items per user and pool: held-out positives drawn from the TRUE model: repeat "topic ~ p_u, an
@@ -33,7 +32,7 @@ import java.util.stream.IntStream;
  *       averaged over test users.
  * </ol>
  * {@link #oracle()} ranks by each item's true probability of being drawn as relevant: the ceiling of the
- * protocol. A random ranking scores about K / poolSize.
+ * protocol. A random ranking scores about K / pool size ({@link #chance()}).
  */
 public final class Evaluation {
 
@@ -108,8 +107,13 @@ public final class Evaluation {
     this.userPositives = new int[world.userCount()];
     this.seenPairs = scanTraining();
     SplittableRandom rnd = new SplittableRandom(RowInit.mix(protocol.seed(), 0xe7a1));
-    this.warmPool = samplePool(rnd, i -> !world.isFuture(i) && itemPositives[i] > 0);
-    this.newPool = samplePool(rnd, world::isFuture);
+    int[] warmCandidates = IntStream.range(0, world.itemCount())
+        .filter(i -> !world.isFuture(i) && itemPositives[i] > 0).toArray();
+    int[] newCandidates = IntStream.range(0, world.itemCount()).filter(world::isFuture).toArray();
+    // Both pools get the same size, so recall@K (and chance, K / size) compare across them.
+    int size = Math.min(protocol.poolSize(), Math.min(warmCandidates.length, newCandidates.length));
+    this.warmPool = sampleWithoutReplacement(rnd, warmCandidates, size);
+    this.newPool = sampleWithoutReplacement(rnd, newCandidates, size);
     this.users = sampleUsers(rnd);
     this.warmRelevant = new int[users.length][];
     this.newRelevant = new int[users.length][];
@@ -128,6 +132,11 @@ public final class Evaluation {
 
   public Protocol protocol() {
     return protocol;
+  }
+
+  /** Expected recall@K of a random ranking: K / pool size (both pools have the same size). */
+  public double chance() {
+    return Math.min(1.0, protocol.k() / (double) Math.max(1, warmPool.length));
   }
 
   public int[] warmPool() {
@@ -277,11 +286,6 @@ public final class Evaluation {
     long[] sorted = Arrays.copyOf(pairs, n);
     Arrays.sort(sorted);
     return Arrays.stream(sorted).distinct().toArray();
-  }
-
-  private int[] samplePool(SplittableRandom rnd, IntPredicate eligible) {
-    int[] candidates = IntStream.range(0, world.itemCount()).filter(eligible).toArray();
-    return sampleWithoutReplacement(rnd, candidates, protocol.poolSize());
   }
 
   private int[] sampleUsers(SplittableRandom rnd) {
