@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
 
-  private static final Evaluation.Protocol PROTOCOL = new Evaluation.Protocol(150, 200, 5, 20, 3, 9, Evaluation.Relevance.AFFINITY);
+  private static final Evaluation.Protocol PROTOCOL =
+      new Evaluation.Protocol(150, 200, 5, 20, 3, 9, Evaluation.Relevance.AFFINITY);
   private static SyntheticWorld world;
   private static Evaluation evaluation;
 

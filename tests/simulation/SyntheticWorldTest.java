@@ -138,7 +138,8 @@ class SyntheticWorldTest {
       withTitle++;
       assertEquals(world.category(world.mainTopic(i)), item.category(), "category = main topic");
       assertTrue(!item.tags().isEmpty() && item.tags().size() <= 3);
-      boolean cjk = item.title().codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN);
+      boolean cjk = item.title().codePoints()
+          .anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.HAN);
       assertEquals(item.language().equals("zh"), cjk, item.title());
       if (cjk) zh++;
       Vocabulary.Topic main = vocabulary.topic(world.mainTopic(i));

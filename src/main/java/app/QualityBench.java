@@ -60,8 +60,8 @@ final class QualityBench {
     try (TextEncoder text = TextEncoders.create(o.encoder)) {
       MetaEncoder meta = new MetaEncoder(MetaEncoder.Config.defaults(text.dim()));
       int featureRows = Math.max(1 << 16, Integer.highestOneBit(worldConfig.uploaders() * 4) << 1);
-      System.out.printf("text encoder: %s (%d-d) → MetaEncoder head → d = %d; encoding %,d titles …%n", text.name(),
-          text.dim(), meta.dim(), world.itemCount());
+      System.out.printf("text encoder: %s (%d-d) → MetaEncoder head → d = %d; encoding %,d titles …%n",
+          text.name(), text.dim(), meta.dim(), world.itemCount());
       features = ItemFeatures.compute(world, text, meta, featureRows, threads,
           done -> System.out.printf("  %,d titles encoded%n", done));
     }
@@ -72,10 +72,10 @@ final class QualityBench {
     Evaluation affinity = Evaluation.prepare(world, protocol);
     Evaluation engagement = Evaluation.prepare(world, protocol.withRelevance(Evaluation.Relevance.ENGAGEMENT));
     double chance = affinity.chance();
-    System.out.printf(Locale.ROOT, "evaluation: %d test users, pools of %d warm and %d new items, %d held-out positives "
-            + "per user and pool, recall@%d (random ranking ≈ %.3f); prepared in %.1f s%n", protocol.testUsers(),
-        affinity.warmPool().length, affinity.newPool().length, protocol.relevantPerUser(), protocol.k(), chance,
-        seconds(t0));
+    System.out.printf(Locale.ROOT, "evaluation: %d test users, pools of %d warm and %d new items, %d held-out "
+            + "positives per user and pool, recall@%d (random ranking ≈ %.3f); prepared in %.1f s%n",
+        protocol.testUsers(), affinity.warmPool().length, affinity.newPool().length, protocol.relevantPerUser(),
+        protocol.k(), chance, seconds(t0));
 
     List<Job> jobs = jobs();
     System.out.printf("training %d runs over the stream …%n", jobs.size());
@@ -166,8 +166,8 @@ final class QualityBench {
     Outcome random = outcomes.get(Variant.RANDOM_INIT.name());
     Outcome shared = outcomes.get(Variant.SHARED_DEFAULT.name());
     double[] a = fused.alphas();
-    System.out.printf(Locale.ROOT, "fused a_t after training: hot %.3f, medium %.3f, cold %.3f (started 0.8, 0.55, 0.3)%n",
-        a[0], a[1], a[2]);
+    System.out.printf(Locale.ROOT,
+        "fused a_t after training: hot %.3f, medium %.3f, cold %.3f (started 0.8, 0.55, 0.3)%n", a[0], a[1], a[2]);
 
     System.out.println();
     System.out.println("table compression (fused; hot slots + hashed buckets = rows)");
@@ -199,8 +199,9 @@ final class QualityBench {
     for (double r : ratios) {
       if (r >= 100) {
         atHundred = r == o.itemsPerRow ? fused : outcomes.get(sweepKey(r));
-        System.out.printf(Locale.ROOT, "  hashed at %s× within 5 %% of the full table (warm): %.4f vs %.4f (%+.1f %%) → %s%n",
-            format(r), atHundred.affinity().warmRecall(), full.affinity().warmRecall(),
+        System.out.printf(Locale.ROOT,
+            "  hashed at %s× within 5 %% of the full table (warm): %.4f vs %.4f (%+.1f %%) → %s%n", format(r),
+            atHundred.affinity().warmRecall(), full.affinity().warmRecall(),
             100 * (atHundred.affinity().warmRecall() / full.affinity().warmRecall() - 1),
             atHundred.affinity().warmRecall() >= 0.95 * full.affinity().warmRecall() ? "met" : "NOT met");
         break;

@@ -43,7 +43,8 @@ final class Simulate implements Callable<Integer> {
   @Spec
   CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "write items.ndjson, interactions.ndjson and world.json here")
+  @Option(names = "--out", paramLabel = "DIR",
+      description = "write items.ndjson, interactions.ndjson and world.json here")
   Path out;
 
   @Option(names = "--http", paramLabel = "URL", description = "post to this node (e.g. http://localhost:8080)")
@@ -61,7 +62,8 @@ final class Simulate implements Callable<Integer> {
   @Option(names = "--events", defaultValue = "1000000", description = "interaction records in the stream")
   long events;
 
-  @Option(names = "--rate", defaultValue = "0", description = "events per second sent over HTTP (0: as fast as the node accepts)")
+  @Option(names = "--rate", defaultValue = "0",
+      description = "events per second sent over HTTP (0: as fast as the node accepts); files are not paced")
   double rate;
 
   @Option(names = "--batch", defaultValue = "500", description = "events per POST /v1/interactions (1–1000)")
@@ -281,7 +283,8 @@ final class Simulate implements Callable<Integer> {
           if (rejectedList.isArray() && !rejectedList.isEmpty()) {
             rejected += rejectedList.size();
             if (rejected <= 10 * rejectedList.size()) {
-              System.out.printf("  %s rejected %d records, first: %s%n", path, rejectedList.size(), rejectedList.get(0));
+              System.out.printf("  %s rejected %d records, first: %s%n", path, rejectedList.size(),
+                  rejectedList.get(0));
             }
           }
           return;

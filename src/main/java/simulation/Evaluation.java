@@ -51,9 +51,13 @@ public final class Evaluation {
       if (relevance == null) throw new IllegalArgumentException("relevance must not be null");
       if (testUsers < 1) throw new IllegalArgumentException("testUsers must be >= 1, got " + testUsers);
       if (poolSize < 1) throw new IllegalArgumentException("poolSize must be >= 1, got " + poolSize);
-      if (relevantPerUser < 1) throw new IllegalArgumentException("relevantPerUser must be >= 1, got " + relevantPerUser);
+      if (relevantPerUser < 1) {
+        throw new IllegalArgumentException("relevantPerUser must be >= 1, got " + relevantPerUser);
+      }
       if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
-      if (minUserPositives < 0) throw new IllegalArgumentException("minUserPositives must be >= 0, got " + minUserPositives);
+      if (minUserPositives < 0) {
+        throw new IllegalArgumentException("minUserPositives must be >= 0, got " + minUserPositives);
+      }
     }
 
     /** 500 users, pools of 2000, 10 relevant items each, recall@50, relevance by affinity. */

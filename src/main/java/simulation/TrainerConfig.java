@@ -48,13 +48,17 @@ public record TrainerConfig(
   public TrainerConfig {
     if (variant == null) throw new IllegalArgumentException("variant must not be null");
     if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
-    if (!(tau > 0) || Float.isInfinite(tau)) throw new IllegalArgumentException("tau must be finite and > 0, got " + tau);
+    if (!(tau > 0) || Float.isInfinite(tau)) {
+      throw new IllegalArgumentException("tau must be finite and > 0, got " + tau);
+    }
     if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
     if (extraNegatives < 0) throw new IllegalArgumentException("extraNegatives must be >= 0, got " + extraNegatives);
     if (!(itemsPerRow >= 1) || Double.isInfinite(itemsPerRow)) {
       throw new IllegalArgumentException("itemsPerRow must be finite and >= 1, got " + itemsPerRow);
     }
-    if (!(hotShare >= 0 && hotShare < 1)) throw new IllegalArgumentException("hotShare must be in [0, 1), got " + hotShare);
+    if (!(hotShare >= 0 && hotShare < 1)) {
+      throw new IllegalArgumentException("hotShare must be in [0, 1), got " + hotShare);
+    }
     if (!(mediumMultiple >= 0) || Double.isInfinite(mediumMultiple)) {
       throw new IllegalArgumentException("mediumMultiple must be finite and >= 0, got " + mediumMultiple);
     }
@@ -76,8 +80,8 @@ public record TrainerConfig(
 
   /**
    * d = 32, τ = 0.1, batches of 128 positives without extra negatives, logQ correction on, 100 items per row with
-   * a quarter of the rows hot. τ, batch and negatives were picked by a small sweep on the quick world (τ 0.05 and
-   * 32 uniform negatives scored lower; see the bench's report).
+   * a quarter of the rows hot. τ, batch and negatives were picked by a small sweep on a 20k-item world (τ 0.05 and
+   * 32 uniform negatives scored lower).
    */
   public static TrainerConfig defaults(InMemoryTrainer.Variant variant) {
     return new TrainerConfig(variant, 32, 0.1f, 128, 0, true, 100, 0.25, 10, 0.05f, 0.05f, 0.05f, 0.02, 0.1f, 20,
@@ -85,44 +89,102 @@ public record TrainerConfig(
   }
 
   public TrainerConfig withVariant(InMemoryTrainer.Variant v) {
-    return new TrainerConfig(v, dim, tau, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, retierEvery, seed);
+    Builder b = toBuilder();
+    b.variant = v;
+    return b.build();
   }
 
   public TrainerConfig withItemsPerRow(double ratio) {
-    return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, logQCorrection, ratio, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, retierEvery, seed);
+    Builder b = toBuilder();
+    b.itemsPerRow = ratio;
+    return b.build();
   }
 
   public TrainerConfig withBatch(int size, int negatives) {
-    return new TrainerConfig(variant, dim, tau, size, negatives, logQCorrection, itemsPerRow, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, retierEvery, seed);
+    Builder b = toBuilder();
+    b.batchSize = size;
+    b.extraNegatives = negatives;
+    return b.build();
   }
 
   public TrainerConfig withLearningRates(float rows, float features, float users, double theta) {
-    return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare, mediumMultiple,
-        rows, features, users, theta, rowInitStd, historyLength, historyHalfLife, retierEvery, seed);
+    Builder b = toBuilder();
+    b.rowLearningRate = rows;
+    b.featureLearningRate = features;
+    b.userLearningRate = users;
+    b.thetaLearningRate = theta;
+    return b.build();
   }
 
   public TrainerConfig withTau(float t) {
-    return new TrainerConfig(variant, dim, t, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, retierEvery, seed);
-  }
-
-  public TrainerConfig withRetierEvery(int positives) {
-    return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, positives, seed);
+    Builder b = toBuilder();
+    b.tau = t;
+    return b.build();
   }
 
   public TrainerConfig withLogQCorrection(boolean on) {
-    return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, on, itemsPerRow, hotShare, mediumMultiple,
-        rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd, historyLength,
-        historyHalfLife, retierEvery, seed);
+    Builder b = toBuilder();
+    b.logQCorrection = on;
+    return b.build();
+  }
+
+  public TrainerConfig withRetierEvery(int positives) {
+    Builder b = toBuilder();
+    b.retierEvery = positives;
+    return b.build();
+  }
+
+  private Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Mutable copy behind the {@code with…} methods; the record's constructor validates on build. */
+  private static final class Builder {
+    InMemoryTrainer.Variant variant;
+    int dim;
+    float tau;
+    int batchSize;
+    int extraNegatives;
+    boolean logQCorrection;
+    double itemsPerRow;
+    double hotShare;
+    double mediumMultiple;
+    float rowLearningRate;
+    float featureLearningRate;
+    float userLearningRate;
+    double thetaLearningRate;
+    float rowInitStd;
+    int historyLength;
+    Duration historyHalfLife;
+    int retierEvery;
+    long seed;
+
+    Builder(TrainerConfig c) {
+      variant = c.variant;
+      dim = c.dim;
+      tau = c.tau;
+      batchSize = c.batchSize;
+      extraNegatives = c.extraNegatives;
+      logQCorrection = c.logQCorrection;
+      itemsPerRow = c.itemsPerRow;
+      hotShare = c.hotShare;
+      mediumMultiple = c.mediumMultiple;
+      rowLearningRate = c.rowLearningRate;
+      featureLearningRate = c.featureLearningRate;
+      userLearningRate = c.userLearningRate;
+      thetaLearningRate = c.thetaLearningRate;
+      rowInitStd = c.rowInitStd;
+      historyLength = c.historyLength;
+      historyHalfLife = c.historyHalfLife;
+      retierEvery = c.retierEvery;
+      seed = c.seed;
+    }
+
+    TrainerConfig build() {
+      return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare,
+          mediumMultiple, rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd,
+          historyLength, historyHalfLife, retierEvery, seed);
+    }
   }
 
   private static void positive(String name, float v) {

@@ -63,7 +63,8 @@ public record WorldConfig(
       throw new IllegalArgumentException("userActivityExponent must be in [0, 4], got " + userActivityExponent);
     }
     if (!(userTopicConcentration > 0) || Double.isInfinite(userTopicConcentration)) {
-      throw new IllegalArgumentException("userTopicConcentration must be finite and > 0, got " + userTopicConcentration);
+      throw new IllegalArgumentException(
+          "userTopicConcentration must be finite and > 0, got " + userTopicConcentration);
     }
     if (!(personalizedShare >= 0 && personalizedShare <= 1)) {
       throw new IllegalArgumentException("personalizedShare must be in [0, 1], got " + personalizedShare);
