@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  */
 class AdagradSubUlpStepTest {
 
-  private static final int ROWS = 4096;
+  private static final int ROWS = 2048;
   private static final int DIM = 8;
   private static final int STEPS = 100;
   // Below 1.0 fp16 values are 2^-11 apart; the first step (lr / √1) is about 0.2 of that, later ones smaller.
@@ -65,7 +65,7 @@ class AdagradSubUlpStepTest {
     float fp32 = ref[0];
     assertEquals(1f, ref[1], "round-to-nearest loses every step");
     assertTrue(1 - fp32 > 3 * ULP_BELOW_ONE, "the fp32 weight moves several ulps: " + (1 - fp32) / ULP_BELOW_ONE);
-    // Each weight's rounding error is a martingale with variance < STEPS/4 ulp²: the sd of the mean is < 0.03 ulp.
+    // Each weight's rounding error is a martingale with variance < STEPS/4 ulp²: the sd of the mean is < 0.04 ulp.
     double sdOfMean = Math.sqrt(STEPS / 4.0 / (ROWS * DIM)) * ULP_BELOW_ONE;
     assertEquals(fp32, mean, 6 * sdOfMean, "mean off by " + (mean - fp32) / ULP_BELOW_ONE + " ulp");
   }
