@@ -56,12 +56,15 @@ public final class BgeSmallZhEncoder implements TextEncoder {
     if (cacheDir == null) throw new IllegalArgumentException("cacheDir must not be null");
     try {
       Files.createDirectories(cacheDir);
-      setIfAbsent("DJL_CACHE_DIR", cacheDir.resolve("djl").toAbsolutePath().toString());
+      setIfAbsent("DJL_CACHE_DIR", "DJL_CACHE_DIR", cacheDir.resolve("djl").toAbsolutePath().toString());
       // The tokenizer's native library is inside its jar: never let DJL try to download one.
-      setIfAbsent("ai.djl.offline", "true");
+      setIfAbsent("DJL_OFFLINE", "ai.djl.offline", "true");
       Path modelFile = extractOnce(cacheDir);
       OrtEnvironment env = OrtEnvironment.getEnvironment();
-      OrtSession session = env.createSession(modelFile.toString(), sessionOptions());
+      OrtSession session;
+      try (OrtSession.SessionOptions options = sessionOptions()) {
+        session = env.createSession(modelFile.toString(), options);
+      }
       try (InputStream tokenizer = resource(TOKENIZER_RESOURCE)) {
         OnnxBertBiEncoder encoder = new OnnxBertBiEncoder(env, session, tokenizer, PoolingMode.CLS);
         return new BgeSmallZhEncoder(session, new InProcessModel(encoder));
@@ -106,8 +109,9 @@ public final class BgeSmallZhEncoder implements TextEncoder {
     return in;
   }
 
-  private static void setIfAbsent(String key, String value) {
-    if (System.getenv(key) == null && System.getProperty(key) == null) System.setProperty(key, value);
+  /** Sets a DJL system property unless the operator configured it (DJL reads the environment first). */
+  private static void setIfAbsent(String envName, String property, String value) {
+    if (System.getenv(envName) == null && System.getProperty(property) == null) System.setProperty(property, value);
   }
 
   @Override
