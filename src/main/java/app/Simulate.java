@@ -18,6 +18,11 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -72,12 +77,17 @@ final class Simulate implements Callable<Integer> {
   @Option(names = "--now", description = "start the world's clock now instead of at 2026-01-01T00:00Z")
   boolean now;
 
+  @Option(names = "--in-flight", defaultValue = "4",
+      description = "POST /v1/interactions requests in flight (items always go one at a time, before their events)")
+  int inFlight;
+
   @Override
   public Integer call() throws Exception {
     CommandLine cmd = spec.commandLine();
     if (out == null && http == null) throw new CommandLine.ParameterException(cmd, "give --out DIR and/or --http URL");
     if (batch < 1 || batch > MAX_BATCH) throw new CommandLine.ParameterException(cmd, "--batch must be in [1, 1000]");
     if (!(rate >= 0) || Double.isInfinite(rate)) throw new CommandLine.ParameterException(cmd, "--rate must be >= 0");
+    if (inFlight < 1) throw new CommandLine.ParameterException(cmd, "--in-flight must be >= 1");
     WorldConfig config;
     try {
       config = WorldConfig.of(seed, items, users, events);
@@ -89,7 +99,7 @@ final class Simulate implements Callable<Integer> {
     List<Sink> sinks = new ArrayList<>();
     try {
       if (out != null) sinks.add(new FileSink(out, config));
-      if (http != null) sinks.add(new HttpSink(http));
+      if (http != null) sinks.add(new HttpSink(http, inFlight));
       System.out.printf("simulate: seed %d, %,d items (%,d before the stream, %,d during, %,d after), %,d users, "
               + "%,d events%s%s%n", seed, config.items(), config.initialItems(), config.streamItems(),
           config.futureItems(), config.users(), config.events(), out == null ? "" : " → " + out.toAbsolutePath(),
@@ -133,6 +143,7 @@ final class Simulate implements Callable<Integer> {
       }
     }
     nextItem = sendItems(world, sinks, nextItem, Long.MAX_VALUE);
+    for (Sink s : sinks) s.flush();
     return new Counts(nextItem, sent, (System.nanoTime() - start) / 1e9);
   }
 
@@ -178,6 +189,9 @@ final class Simulate implements Callable<Integer> {
     void items(List<ObjectNode> items) throws Exception;
 
     void events(List<ObjectNode> events) throws Exception;
+
+    /** Returns once everything handed over so far is written or acknowledged. */
+    default void flush() throws Exception {}
 
     default long retries() {
       return 0;
@@ -227,19 +241,32 @@ final class Simulate implements Callable<Integer> {
   }
 
   /**
-   * POST /v1/items:batch and POST /v1/interactions, one request in flight. 429 and 503 (overloaded, not
-   * ready) are retried after a backoff that doubles up to 5 s, or after Retry-After when the node sends one.
+   * POST /v1/items:batch (on the caller's thread, so items are registered before any later event batch) and POST
+   * /v1/interactions (up to {@code inFlight} at once: batches may reach the node slightly out of order, each event
+   * keeps its own ts). 429 and 503 (overloaded, not ready) are retried after a backoff that doubles up to 5 s, or
+   * after Retry-After when the node sends one; any other answer stops the run.
    */
   private static final class HttpSink implements Sink {
     private static final int MAX_ATTEMPTS = 50;
     private final URI base;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5)).build();
-    private long retries;
-    private long rejected;
+    private final ExecutorService senders;
+    private final Semaphore window;
+    private final int inFlight;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
 
-    HttpSink(URI base) {
+    HttpSink(URI base, int inFlight) {
       this.base = base;
+      this.inFlight = inFlight;
+      this.window = new Semaphore(inFlight);
+      this.senders = Executors.newFixedThreadPool(inFlight, r -> {
+        Thread t = new Thread(r, "simulate-http");
+        t.setDaemon(true);
+        return t;
+      });
     }
 
     @Override
@@ -255,12 +282,34 @@ final class Simulate implements Callable<Integer> {
       ObjectNode body = JSON.createObjectNode();
       ArrayNode array = body.putArray("events");
       events.forEach(array::add);
-      post("/v1/interactions", body);
+      rethrow();
+      window.acquire();
+      senders.execute(() -> {
+        try {
+          post("/v1/interactions", body);
+        } catch (Exception e) {
+          failure.compareAndSet(null, e);
+        } finally {
+          window.release();
+        }
+      });
+    }
+
+    @Override
+    public void flush() throws Exception {
+      window.acquire(inFlight);
+      window.release(inFlight);
+      rethrow();
+    }
+
+    private void rethrow() throws Exception {
+      Exception e = failure.get();
+      if (e != null) throw e;
     }
 
     @Override
     public long retries() {
-      return retries;
+      return retries.get();
     }
 
     private void post(String path, ObjectNode body) throws Exception {
@@ -281,8 +330,7 @@ final class Simulate implements Callable<Integer> {
           JsonNode answer = JSON.readTree(response.body());
           JsonNode rejectedList = answer.path("rejected");
           if (rejectedList.isArray() && !rejectedList.isEmpty()) {
-            rejected += rejectedList.size();
-            if (rejected <= 10 * rejectedList.size()) {
+            if (rejected.addAndGet(rejectedList.size()) <= 10L * rejectedList.size()) {
               System.out.printf("  %s rejected %d records, first: %s%n", path, rejectedList.size(),
                   rejectedList.get(0));
             }
@@ -294,7 +342,7 @@ final class Simulate implements Callable<Integer> {
         }
         if (attempt >= MAX_ATTEMPTS) throw new IllegalStateException("POST " + path + " still " + status
             + " after " + attempt + " attempts");
-        retries++;
+        retries.incrementAndGet();
         long wait = response == null ? backoffMillis : response.headers().firstValue("Retry-After")
             .map(HttpSink::seconds).map(s -> s * 1000).orElse(backoffMillis);
         Thread.sleep(Math.min(wait, 30_000));
@@ -312,7 +360,8 @@ final class Simulate implements Callable<Integer> {
 
     @Override
     public void close() {
-      if (rejected > 0) System.out.printf("  the node rejected %,d records in total%n", rejected);
+      senders.shutdownNow();
+      if (rejected.get() > 0) System.out.printf("  the node rejected %,d records in total%n", rejected.get());
     }
   }
 }
