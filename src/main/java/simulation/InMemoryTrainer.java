@@ -87,6 +87,8 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
   static final int MEDIUM = 1;
   static final int COLD = 2;
   private static final double[] START_ALPHA = {0.8, 0.55, 0.3};
+  private static final int[] NO_ROWS = new int[0];
+  private static final float[] NO_WEIGHTS = new float[0];
 
   private final SyntheticWorld world;
   private final ItemFeatures features;
@@ -431,12 +433,12 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
   private static final class RowGradients {
     private final int dim;
     private int[] rows = new int[64];
-    private float[] values = new float[64 * 32];
+    private float[] values;
     private int size;
 
     RowGradients(int dim) {
       this.dim = dim;
-      values = new float[64 * dim];
+      this.values = new float[64 * dim];
     }
 
     void add(int row, float[] grad, float weight) {
@@ -462,9 +464,6 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
 
   /** An item's m and the feature rows it was built from (with their weights), for the gradient. */
   private record MetaInput(float[] vector, int[] rows, float[] weights) {}
-
-  private static final int[] NO_ROWS = new int[0];
-  private static final float[] NO_WEIGHTS = new float[0];
 
   /**
    * m = head(text) + Σ weight_k · featureRow_k, as {@link model.MetaEncoder#forward} (the head output is cached).
