@@ -61,7 +61,7 @@ class InMemoryTrainerTest {
   void sharedDefaultGivesEveryItemWithoutInteractionsOneVector() {
     InMemoryTrainer trainer = new InMemoryTrainer(world, features,
         TrainerConfig.defaults(InMemoryTrainer.Variant.SHARED_DEFAULT).withItemsPerRow(4));
-    trainer.train(world.eventStream().limit(20_000).iterator(), 1000, null);
+    trainer.train(world.eventStream().limit(12_000).iterator(), 1000, null);
     int[] fresh = evaluation.newPool();
     float[] shared = trainer.itemVector(fresh[0]);
     assertNotNull(shared);
@@ -88,8 +88,8 @@ class InMemoryTrainerTest {
     TrainerConfig config = TrainerConfig.defaults(InMemoryTrainer.Variant.FUSED).withItemsPerRow(10);
     InMemoryTrainer a = new InMemoryTrainer(world, features, config);
     InMemoryTrainer b = new InMemoryTrainer(world, features, config);
-    a.train(world.eventStream().limit(15_000).iterator(), 1000, null);
-    b.train(world.eventStream().limit(15_000).iterator(), 1000, null);
+    a.train(world.eventStream().limit(8_000).iterator(), 1000, null);
+    b.train(world.eventStream().limit(8_000).iterator(), 1000, null);
     for (int user : new int[] {0, 7, 123}) assertArrayEquals(a.userVector(user), b.userVector(user));
     for (int item : evaluation.newPool()) assertArrayEquals(a.itemVector(item), b.itemVector(item));
     assertArrayEquals(a.alphas(), b.alphas());
