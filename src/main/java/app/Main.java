@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** {@code bin/thermocline}: run a node, or run a benchmark. */
 @Command(name = "thermocline", mixinStandardHelpOptions = true, version = "thermocline 0.1",
     description = "Tiered, continuously learned embeddings for item IDs.",
-    subcommands = {Main.Run.class, Bench.class})
+    subcommands = {Main.Run.class, Bench.class, Simulate.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
