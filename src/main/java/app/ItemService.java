@@ -42,7 +42,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
   private final StoreLayout layout;
   private final Duration askTimeout;
   private final Clock clock;
-  private static final int REBUILD_CHUNK = 1000;
+  private static final int REBUILD_CHUNK = 500;
 
   private akka.stream.javadsl.SourceQueueWithComplete<BatchRegistrar.Job> queue;
 
