@@ -2,17 +2,14 @@ package app;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -40,7 +37,7 @@ final class LearnBench {
     System.out.printf("bench learn on %d cores, max heap %d MB, %s %s%n", Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.name"), System.getProperty("java.version"));
     Path dir = Path.of(o.dir).toAbsolutePath();
-    wipe(dir);
+    StoreBench.wipe(dir);
     Map<String, Object> c = new HashMap<>();
     c.put("thermocline.data-dir", dir.toString());
     c.put("thermocline.http.port", 0);
@@ -132,13 +129,6 @@ final class LearnBench {
         producer.send(new ProducerRecord<>(topic, user.getBytes(java.nio.charset.StandardCharsets.UTF_8), value));
       }
       producer.flush();
-    }
-  }
-
-  private static void wipe(Path dir) throws Exception {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
     }
   }
 }

@@ -306,7 +306,8 @@ final class StoreBench {
     System.out.flush();
   }
 
-  private static void wipe(Path dir) throws Exception {
+  /** Deletes a scratch folder and everything in it (benchmarks start from nothing). */
+  static void wipe(Path dir) throws Exception {
     if (!Files.exists(dir)) return;
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
