@@ -88,6 +88,11 @@ public final class VectorIndex implements AutoCloseable {
   // retired. Non-null only while a compaction runs; guarded by writeLock.
   private ConcurrentLinkedQueue<Integer> pendingForCopy;
 
+  /** Cosine to the vector an item was linked with below which an update re-links it (see upsert). */
+  static final float RELINK_BELOW_COSINE = 0.99f;
+  /** Ordinal → the vector its edges were chosen for, for items updated in place since (writer-only). */
+  private final java.util.Map<Integer, float[]> linkedVectors = new java.util.HashMap<>();
+
   /** One graph and what searching it needs; replaced as a whole by compaction. */
   private static final class Generation {
     final GraphIndexBuilder builder;
@@ -139,8 +144,21 @@ public final class VectorIndex implements AutoCloseable {
     try {
       ensureOpen();
       Integer previous = ordinals.get(itemId);
-      // Re-upserting an unchanged vector (a learner that republishes every touched item) costs nothing.
-      if (previous != null && Arrays.equals(unit, (float[]) slots.getVector(previous).get())) return;
+      if (previous != null) {
+        float[] old = (float[]) slots.getVector(previous).get();
+        // Re-upserting an unchanged vector (a learner that republishes every touched item) costs nothing.
+        if (Arrays.equals(unit, old)) return;
+        // A small move keeps the node and its edges and only swaps the vector searches score against: the
+        // learner moves items a little at a time, and re-linking each move (a delete and an insert) was the
+        // largest cost of online learning. The vector the edges were chosen for is kept until the item has
+        // drifted too far from it, then the item is re-linked.
+        float[] linked = linkedVectors.get(previous);
+        if (dot(unit, linked == null ? old : linked) >= RELINK_BELOW_COSINE) {
+          if (linked == null) linkedVectors.put(previous, old);
+          slots.setVector(previous, v);
+          return;
+        }
+      }
       Generation g = current;
       int ord = slots.allocate();
       slots.setVector(ord, v);
@@ -177,6 +195,7 @@ public final class VectorIndex implements AutoCloseable {
   }
 
   private void retire(Generation g, int ord) {
+    linkedVectors.remove(ord);
     slots.setId(ord, null);
     g.retired.incrementAndGet();
     if (pendingForCopy != null) pendingForCopy.add(~ord);
@@ -320,7 +339,9 @@ public final class VectorIndex implements AutoCloseable {
 
   /** Heap held by the index: graph (jvector's own estimate), vectors, ids. */
   public long heapBytesEstimate() {
-    return current.builder.ramBytesUsed() + slots.ramBytesUsed() + idBytes;
+    // Each vector kept for drift: its array plus a boxed key and a map entry (~64 bytes).
+    return current.builder.ramBytesUsed() + slots.ramBytesUsed() + idBytes
+        + (long) linkedVectors.size() * (params.dim() * Float.BYTES + 64);
   }
 
   private static long idEntryBytes(String itemId) {
@@ -525,5 +546,11 @@ public final class VectorIndex implements AutoCloseable {
     } finally {
       writeLock.unlock();
     }
+  }
+
+  private static float dot(float[] a, float[] b) {
+    float sum = 0;
+    for (int i = 0; i < a.length; i++) sum += a[i] * b[i];
+    return sum;
   }
 }
