@@ -58,6 +58,10 @@ public final class Main implements Runnable {
     @CommandLine.Mixin
     ConfigOptions options = new ConfigOptions();
 
+    @CommandLine.Option(names = "--demo",
+        description = "feed the synthetic world through the API and print recall@50 every minute as it learns")
+    boolean demo;
+
     @Override
     public Integer call() throws Exception {
       Node node = Node.start(options.load());
@@ -68,6 +72,7 @@ public final class Main implements Runnable {
       }, "thermocline-shutdown"));
       System.out.printf("Thermocline is up: API http://localhost:%d (try /ready), operations http://127.0.0.1:%d/admin/tiers%n",
           node.httpPort(), node.adminPort());
+      if (demo) Demo.start(node.httpPort());
       stopped.await();
       return 0;
     }

@@ -81,6 +81,9 @@ final class Simulate implements Callable<Integer> {
       description = "POST /v1/interactions requests in flight (items always go one at a time, before their events)")
   int inFlight;
 
+  /** With {@code --now}: the clock start to use (the demo rebuilds the same world for its ground truth). */
+  Long startMillis;
+
   @Override
   public Integer call() throws Exception {
     CommandLine cmd = spec.commandLine();
@@ -91,7 +94,7 @@ final class Simulate implements Callable<Integer> {
     WorldConfig config;
     try {
       config = WorldConfig.of(seed, items, users, events);
-      if (now) config = startingAt(config, System.currentTimeMillis());
+      if (now) config = startingAt(config, startMillis != null ? startMillis : System.currentTimeMillis());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(cmd, e.getMessage());
     }
@@ -177,7 +180,7 @@ final class Simulate implements Callable<Integer> {
     return n;
   }
 
-  private static WorldConfig startingAt(WorldConfig c, long startMillis) {
+  static WorldConfig startingAt(WorldConfig c, long startMillis) {
     return new WorldConfig(c.seed(), c.topics(), c.initialItems(), c.streamItems(), c.futureItems(), c.users(),
         c.uploaders(), c.events(), c.zipfExponent(), c.userActivityExponent(), c.userTopicConcentration(),
         c.personalizedShare(), c.idiosyncrasy(), c.clickScale(), c.missingMetadataShare(), c.eventIntervalMillis(),
