@@ -32,10 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import model.FrequencyEstimator;
 import model.InteractionWeights;
 import model.OnlineStep;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import storage.ItemRecord;
@@ -131,13 +129,8 @@ public final class OnlineLearner implements AutoCloseable {
 
   void start(KafkaTopics topics) {
     topic = topics.interactions();
-    ConsumerSettings<byte[], byte[]> consumer = ConsumerSettings
-        .create(system, new ByteArrayDeserializer(), new ByteArrayDeserializer())
-        .withBootstrapServers(topics.bootstrapServers())
-        .withGroupId(group)
-        .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
-        .withProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")
-        .withStopTimeout(Duration.ZERO);
+    // Offsets are the learner's own (learner_state): the group only spreads partitions over the nodes.
+    ConsumerSettings<byte[], byte[]> consumer = CommittingPipeline.consumerSettings(system, topics, group);
     var running = RestartSource.onFailuresWithBackoff(
             CommittingPipeline.restartSettings(system.settings().config()),
             () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions()),

@@ -104,16 +104,7 @@ public final class CommittingPipeline {
       String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
       RestartSettings restart) {
     String group = topics.groupPrefix() + "-" + groupSuffix;
-    ConsumerSettings<byte[], byte[]> consumer = ConsumerSettings
-        .create(system, new ByteArrayDeserializer(), new ByteArrayDeserializer())
-        .withBootstrapServers(topics.bootstrapServers())
-        .withGroupId(group)
-        .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
-        .withProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")
-        // The default keeps a consumer alive for 30 s after its stream ended, for commits still in flight. The
-        // DrainingControl already waits for those; after a failure the lingering consumer would keep its
-        // partitions and stall the restarted one's rebalance.
-        .withStopTimeout(Duration.ZERO);
+    ConsumerSettings<byte[], byte[]> consumer = consumerSettings(system, topics, group);
     // Each element is already a micro-batch whose effect is done: commit it at once. Aggregating further would
     // only widen what a crash re-delivers.
     CommitterSettings committer = CommitterSettings.create(system).withMaxBatch(1);
@@ -134,6 +125,24 @@ public final class CommittingPipeline {
     control.started(running.first(), running.second());
     log.info("Consuming {} as group {}", topic, group);
     return Consumer.createDrainingControl(control, running.second());
+  }
+
+  /**
+   * The consumer every Thermocline stream uses: raw bytes (parsing is the pipeline's), earliest offset for a
+   * new group, no auto-commit (offsets move only after effects).
+   */
+  public static ConsumerSettings<byte[], byte[]> consumerSettings(ActorSystem<?> system, KafkaTopics topics,
+      String group) {
+    return ConsumerSettings
+        .create(system, new ByteArrayDeserializer(), new ByteArrayDeserializer())
+        .withBootstrapServers(topics.bootstrapServers())
+        .withGroupId(group)
+        .withProperty(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")
+        .withProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false")
+        // The default keeps a consumer alive for 30 s after its stream ended, for commits still in flight. The
+        // DrainingControl already waits for those; after a failure the lingering consumer would keep its
+        // partitions and stall the restarted one's rebalance.
+        .withStopTimeout(Duration.ZERO);
   }
 
   /** {@code thermocline.kafka.consumer.restart} of {@code root}. */
