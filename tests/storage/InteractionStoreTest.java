@@ -53,6 +53,37 @@ class InteractionStoreTest {
   }
 
   @Test
+  void singleAppendsTrimNowAndThenAndReadsStillStopAtTheLimit() {
+    int appends = 600;
+    for (int i = 0; i < appends; i++) {
+      store.appendHistory(List.of(new HistoryEntry("steady", "item" + i, "click",
+          Instant.ofEpochMilli(1_795_000_000_000L + i * 1000L)))).toCompletableFuture().join();
+    }
+    List<HistoryEntry> history = store.history("steady", 500).toCompletableFuture().join();
+    assertEquals(InteractionStore.HISTORY_LIMIT, history.size());
+    assertEquals("item" + (appends - 1), history.get(0).itemId());
+    long stored = session.execute("SELECT count(*) FROM interaction_store.user_history WHERE user_id = 'steady'")
+        .one().getLong(0);
+    // Trimmed (600 appended), but not on every append: the partition holds the limit plus some slack.
+    assertTrue(stored >= InteractionStore.HISTORY_LIMIT && stored < appends, "stored " + stored);
+  }
+
+  @Test
+  void aSingleAppendIsTrimmedWithProbabilityOneInTrimEvery() {
+    int due = 0;
+    int users = 20_000;
+    Instant at = Instant.parse("2026-11-23T12:00:00Z");
+    for (int u = 0; u < users; u++) {
+      if (InteractionStore.trimDue("u" + u, List.of(new HistoryEntry("u" + u, "i", "click", at)))) due++;
+    }
+    double expected = (double) users / InteractionStore.TRIM_EVERY;
+    assertEquals(expected, due, 4 * Math.sqrt(expected), "trims drawn");
+    List<HistoryEntry> many = new ArrayList<>();
+    for (int i = 0; i < InteractionStore.TRIM_EVERY; i++) many.add(new HistoryEntry("x", "i" + i, "click", at));
+    assertTrue(InteractionStore.trimDue("x", many), "a batch of TRIM_EVERY entries always trims");
+  }
+
+  @Test
   void exposuresCountPerDayAndInTotal() {
     Instant day1 = Instant.parse("2026-11-22T12:00:00Z");
     Instant day2 = Instant.parse("2026-11-23T12:00:00Z");

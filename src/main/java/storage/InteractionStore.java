@@ -19,8 +19,16 @@ import java.util.concurrent.CompletionStage;
 /** User histories and per-item exposure counters (DataStax driver, async). */
 public final class InteractionStore {
 
-  /** How many interactions of a user are kept. */
+  /** How many interactions of a user are kept (and read). */
   public static final int HISTORY_LIMIT = 200;
+
+  /**
+   * Appends per trim, on average. A trim reads the user's newest rows to find the cut, so trimming on every
+   * append cost one partition read per event (the largest share of Cassandra's CPU under a 100k-user stream).
+   * A user is trimmed with probability appended / TRIM_EVERY instead: a partition holds about HISTORY_LIMIT +
+   * TRIM_EVERY rows, and reads stop at HISTORY_LIMIT either way.
+   */
+  static final int TRIM_EVERY = 50;
 
   /** Impressions and positives of one item, to add. */
   public record CountDelta(long impressions, long positives) {
@@ -58,7 +66,7 @@ public final class InteractionStore {
 
   /**
    * Appends interactions to their users' histories (idempotent: the same event twice is one row), then trims
-   * each touched user to the newest {@link #HISTORY_LIMIT}.
+   * a touched user to the newest {@link #HISTORY_LIMIT} when {@link #trimDue} draws it.
    */
   public CompletionStage<Void> appendHistory(List<HistoryEntry> entries) {
     Map<String, List<HistoryEntry>> byUser = new LinkedHashMap<>();
@@ -68,9 +76,25 @@ public final class InteractionStore {
       // One partition per batch: an unlogged single-partition batch is one mutation.
       var batch = BatchStatement.builder(BatchType.UNLOGGED);
       for (HistoryEntry e : user.getValue()) batch.addStatement(insertHistory.bind(e.userId(), e.ts(), e.itemId(), e.type()));
-      writes.add(session.executeAsync(batch.build()).thenCompose(rs -> trim(user.getKey())).toCompletableFuture());
+      CompletionStage<?> write = session.executeAsync(batch.build());
+      if (trimDue(user.getKey(), user.getValue())) write = write.thenCompose(rs -> trim(user.getKey()));
+      writes.add(write.thenApply(ignored -> (Void) null).toCompletableFuture());
     }
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Whether appending {@code appended} to a user's history should trim it: a draw with probability
+   * |appended| / {@link #TRIM_EVERY}, seeded by the user and the newest timestamp, so a replayed batch draws the
+   * same.
+   */
+  static boolean trimDue(String userId, List<HistoryEntry> appended) {
+    if (appended.size() >= TRIM_EVERY) return true;
+    long newest = 0;
+    for (HistoryEntry e : appended) newest = Math.max(newest, e.ts().toEpochMilli());
+    long h = org.apache.commons.codec.digest.MurmurHash3.hash128x64(
+        (userId + '@' + newest).getBytes(java.nio.charset.StandardCharsets.UTF_8))[0];
+    return Math.floorMod(h, TRIM_EVERY) < appended.size();
   }
 
   private CompletionStage<Void> trim(String userId) {
