@@ -251,11 +251,9 @@ public final class ItemService implements RetrievalShard.ItemSource {
 
   /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
   public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
-    java.util.List<CompletableFuture<Optional<ItemRecord>>> finds = new java.util.ArrayList<>(itemIds.size());
-    for (String id : itemIds) finds.add(store.find(id).toCompletableFuture());
-    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
-      java.util.List<ItemRecord> records = new java.util.ArrayList<>();
-      for (var f : finds) f.join().ifPresent(records::add); // deleted meanwhile: nothing to refresh
+    return store.findRecent(itemIds).thenCompose(found -> {
+      // Deleted meanwhile: nothing to refresh.
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>(found.values());
       if (records.isEmpty()) return CompletableFuture.completedFuture(null);
       return fusion.serve(records).thenCompose(served -> {
         Map<Integer, java.util.List<RetrievalShard.IndexedItem>> byShard = new HashMap<>();

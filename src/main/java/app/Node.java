@@ -166,7 +166,9 @@ public final class Node implements AutoCloseable {
         .underlying().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     if (settings.cassandra().createSchema()) JournalSchema.create(system, session);
     ItemStore store = ItemStore.open(session, settings.cassandra().keyspace(), settings.cassandra().replicationFactor(),
-        settings.cassandra().createSchema());
+        settings.cassandra().createSchema(), new ItemStore.RecordCache(
+            config.getLong("thermocline.items.record-cache.max-items"),
+            config.getDuration("thermocline.items.record-cache.ttl")));
     storage.PlacementGuard.check(session, settings.cassandra().keyspace(), placement(settings));
     joinCluster(system, config);
 

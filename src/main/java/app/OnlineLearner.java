@@ -232,11 +232,7 @@ public final class OnlineLearner implements AutoCloseable {
       FrequencyEstimator estimator) {
     List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
         .map(p -> p.event().itemId()).toList()));
-    List<CompletableFuture<Optional<ItemRecord>>> finds = new ArrayList<>(itemIds.size());
-    for (String id : itemIds) finds.add(store.find(id).toCompletableFuture());
-    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(ignored -> {
-      Map<String, ItemRecord> known = new LinkedHashMap<>();
-      for (var f : finds) f.join().ifPresent(r -> known.put(r.itemId(), r));
+    return store.findRecent(itemIds).thenCompose(known -> {
       List<ItemRecord> items = new ArrayList<>(known.values());
       Map<String, Integer> index = new HashMap<>();
       for (int i = 0; i < items.size(); i++) index.put(items.get(i).itemId(), i);

@@ -1,6 +1,8 @@
 package storage;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -10,12 +12,26 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /** The items table (DataStax driver, async). */
 public final class ItemStore {
+
+  /**
+   * Bounds of the record cache behind {@link #findRecent}: at most {@code maxItems} records, each at most
+   * {@code ttl} old. Writes through this store invalidate at once; {@code ttl} bounds how long a change made
+   * through another node's store goes unseen. {@code maxItems} 0 turns the cache off.
+   */
+  public record RecordCache(long maxItems, java.time.Duration ttl) {
+    public static final RecordCache OFF = new RecordCache(0, java.time.Duration.ZERO);
+  }
 
   /** The outcome of an insert-if-absent: the row that is now stored, and whether this call created it. */
   public record Registration(ItemRecord record, boolean created) {}
@@ -26,9 +42,16 @@ public final class ItemStore {
   private final PreparedStatement markCounted;
   private final PreparedStatement selectOne;
   private final PreparedStatement deleteOne;
+  /**
+   * Recently found records. An async cache so that an invalidation during a read in flight discards that
+   * read's (possibly older) result instead of caching it.
+   */
+  private final AsyncCache<String, ItemRecord> recent;
 
-  private ItemStore(CqlSession session, String keyspace) {
+  private ItemStore(CqlSession session, String keyspace, RecordCache cache) {
     this.session = session;
+    this.recent = cache.maxItems() <= 0 ? null
+        : Caffeine.newBuilder().maximumSize(cache.maxItems()).expireAfterWrite(cache.ttl()).buildAsync();
     String cols = "item_id, title, tags, category, uploader_id, created_at, image_vector, tier, bucket, slot, "
         + "counted, registered_at, updated_at, text_head";
     this.insert = session.prepare("INSERT INTO " + keyspace + ".items (" + cols
@@ -42,12 +65,17 @@ public final class ItemStore {
 
   /** Creates the keyspace and tables if missing and asked to (idempotent), then prepares the statements. */
   public static ItemStore open(CqlSession session, String keyspace, int replicationFactor, boolean createSchema) {
+    return open(session, keyspace, replicationFactor, createSchema, RecordCache.OFF);
+  }
+
+  public static ItemStore open(CqlSession session, String keyspace, int replicationFactor, boolean createSchema,
+      RecordCache cache) {
     if (!keyspace.matches("[a-z][a-z0-9_]{0,47}")) throw new IllegalArgumentException("bad keyspace name " + keyspace);
     if (createSchema) {
       for (String statement : schema(keyspace, replicationFactor)) session.execute(statement);
       addMissingColumns(session, keyspace);
     }
-    return new ItemStore(session, keyspace);
+    return new ItemStore(session, keyspace, cache);
   }
 
   /** Columns added after a table was first created (CREATE TABLE IF NOT EXISTS leaves an old table as it is). */
@@ -84,24 +112,50 @@ public final class ItemStore {
       if (found.isEmpty()) {
         var row = insert.bind(itemId, m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
             encode(m.imageVector()), tier, bucket, slot, now, now, encode(textHead));
-        return session.executeAsync(row).thenApply(rs ->
+        return session.executeAsync(row).thenApply(rs -> forget(itemId)).thenApply(rs ->
             new Registration(new ItemRecord(itemId, m, tier, bucket, slot, false, now, now, textHead), true));
       }
       ItemRecord existing = found.get();
       var update = updateMetadata.bind(m.title(), m.tags(), m.category(), m.uploaderId(), m.createdAt(),
           encode(m.imageVector()), now, encode(textHead), itemId);
-      return session.executeAsync(update).thenApply(ignored -> new Registration(
+      return session.executeAsync(update).thenApply(ignored -> forget(itemId)).thenApply(ignored -> new Registration(
           new ItemRecord(itemId, m, existing.tier(), existing.bucket(), existing.slot(), existing.counted(),
               existing.registeredAt(), now, textHead), false));
     });
   }
 
   public CompletionStage<Void> markCounted(String itemId) {
-    return session.executeAsync(markCounted.bind(itemId)).thenApply(rs -> null);
+    return session.executeAsync(markCounted.bind(itemId)).thenApply(rs -> forget(itemId));
   }
 
   public CompletionStage<Void> delete(String itemId) {
-    return session.executeAsync(deleteOne.bind(itemId)).thenApply(rs -> null);
+    return session.executeAsync(deleteOne.bind(itemId)).thenApply(rs -> forget(itemId));
+  }
+
+  /**
+   * Records of many items, from the cache where there (each at most the cache's ttl old), else read; unknown
+   * items are left out. For readers that tolerate that age: the learner and re-indexing. Authoritative reads
+   * (registration, delete, the item API) use {@link #find}.
+   */
+  public CompletionStage<Map<String, ItemRecord>> findRecent(Collection<String> itemIds) {
+    List<CompletableFuture<ItemRecord>> finds = new ArrayList<>(itemIds.size());
+    for (String id : itemIds) {
+      finds.add(recent == null ? find(id).thenApply(o -> o.orElse(null)).toCompletableFuture()
+          : recent.get(id, (key, executor) -> find(key).thenApply(o -> o.orElse(null)).toCompletableFuture()));
+    }
+    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenApply(ignored -> {
+      Map<String, ItemRecord> out = new LinkedHashMap<>();
+      for (var f : finds) {
+        ItemRecord r = f.join();
+        if (r != null) out.put(r.itemId(), r);
+      }
+      return out;
+    });
+  }
+
+  private Void forget(String itemId) {
+    if (recent != null) recent.synchronous().invalidate(itemId);
+    return null;
   }
 
   public CompletionStage<Optional<ItemRecord>> find(String itemId) {
