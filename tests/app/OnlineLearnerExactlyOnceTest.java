@@ -84,6 +84,7 @@ class OnlineLearnerExactlyOnceTest {
         Map.entry("thermocline.kafka.consumer.group-prefix", name),
         Map.entry("thermocline.kafka.consumer.restart.min-backoff", "200 ms"),
         Map.entry("thermocline.learner.batch-size", BATCH),
+        Map.entry("thermocline.learner.softmax-batch", 40), // two or three softmax groups per batch
         // Batches fill to size (the records are produced in one go): the same boundaries in every run.
         Map.entry("thermocline.learner.batch-window", "60 s"),
         Map.entry("thermocline.learner.enabled", failAfterBatches >= 0),

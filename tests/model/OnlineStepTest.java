@@ -154,6 +154,45 @@ class OnlineStepTest {
   }
 
   @Test
+  void groupedStepSumsTheGroupsAndObservesEachGroupBeforeTheNext() {
+    Step whole = batch(new SplittableRandom(17));
+    double[] theta = {0.3, -0.2, 0.1};
+    // Expected: group {0,1,2} with the extras, observe, then group {3,4}, observe; gradients summed.
+    FrequencyEstimator byHand = estimator();
+    OnlineStep manual = new OnlineStep(D, 0.05f, theta, byHand);
+    Step first = new Step(whole.items(), whole.examples().subList(0, 3), whole.extraNegatives());
+    OnlineStep.Gradients g1 = manual.compute(first);
+    OnlineStep.observePositives(first, byHand);
+    Step second = new Step(whole.items(), whole.examples().subList(3, 5), new int[0]);
+    OnlineStep.Gradients g2 = manual.compute(second);
+    OnlineStep.observePositives(second, byHand);
+
+    FrequencyEstimator grouped = estimator();
+    OnlineStep.Gradients g = new OnlineStep(D, 0.05f, theta, grouped).computeGrouped(whole, 3);
+    assertEquals(byHand.steps(), grouped.steps());
+    assertEquals(g1.loss() + g2.loss(), g.loss(), 1e-9);
+    for (int j = 0; j < whole.items().size(); j++) {
+      assertArrayEquals(plus(g1.hash()[j], g2.hash()[j]), g.hash()[j], 1e-6f, "hash " + j);
+      assertArrayEquals(plus(g1.meta()[j], g2.meta()[j]), g.meta()[j], 1e-6f, "meta " + j);
+    }
+    assertNull(g.hash()[5], "item 5 takes no part in either group");
+    assertArrayEquals(g1.userIdRow()[0], g.userIdRow()[0]);
+    assertArrayEquals(g2.userIdRow()[0], g.userIdRow()[3]);
+    for (int t = 0; t < TIERS; t++) assertEquals(g1.theta()[t] + g2.theta()[t], g.theta()[t], 1e-9);
+    // The second group saw the estimate after the first group's positives: not the same as one big softmax.
+    OnlineStep.Gradients oneGroup = new OnlineStep(D, 0.05f, theta, estimator()).computeGrouped(whole, 5);
+    assertTrue(Math.abs(oneGroup.loss() - g.loss()) > 1e-6);
+  }
+
+  private static float[] plus(float[] a, float[] b) {
+    if (a == null) return b;
+    if (b == null) return a;
+    float[] out = a.clone();
+    for (int k = 0; k < out.length; k++) out[k] += b[k];
+    return out;
+  }
+
+  @Test
   void badInputIsRefused() {
     Step good = batch(new SplittableRandom(16));
     OnlineStep online = new OnlineStep(D, 0.05f, new double[TIERS], null);

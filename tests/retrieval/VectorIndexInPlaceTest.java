@@ -5,50 +5,85 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Small moves update a vector in place; a move (or a drift) past the threshold re-links the item. */
+/**
+ * An update swaps the vector in place at once; an item that drifted past the threshold from the vector its edges
+ * were chosen for waits for {@link VectorIndex#relinkDrifted}, which gives it a new node.
+ */
 class VectorIndexInPlaceTest {
 
-  @Test
-  void smallMovesStayInPlaceAndDriftIsReLinked() {
-    int dim = 8;
+  private static VectorIndex indexOf(int n, int dim, long seed) {
     VectorIndex index = new VectorIndex(IndexParams.defaults(dim));
-    SplittableRandom rnd = new SplittableRandom(3);
-    for (int i = 0; i < 500; i++) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    for (int i = 0; i < n; i++) {
       float[] v = new float[dim];
       for (int d = 0; d < dim; d++) v[d] = (float) rnd.nextGaussian();
       index.upsert("i" + i, v);
     }
+    return index;
+  }
+
+  @Test
+  void smallMovesStayInPlaceAndOnlyDriftIsQueued() {
+    int dim = 8;
+    VectorIndex index = indexOf(500, dim, 3);
     float[] base = index.vector("i7");
-    // A small move: no node retired, and searches score the new vector.
     float[] nudged = base.clone();
     nudged[0] += 0.05f;
     index.upsert("i7", nudged);
     assertEquals(0, index.deletedNodes(), "updated in place");
+    assertEquals(0, index.drifted(), "a small move is not drift");
     float[] stored = index.vector("i7");
     assertArrayEquals(Vectors.normalized(nudged, dim), stored, 1e-6f);
     Hit top = index.search(stored, 1, 50, null).get(0);
     assertEquals("i7", top.itemId());
     assertEquals(1f, top.score(), 1e-5f);
 
-    // Many small moves in one direction: measured against the linked vector, the drift re-links the item once.
+    // Many small moves in one direction: measured against the linked vector, the drift queues the item once.
     float[] walk = base.clone();
-    int relinks = 0;
+    int queuedAt = -1;
     for (int step = 0; step < 40; step++) {
-      walk[1] += 0.05f;
-      int before = index.deletedNodes();
+      walk[1] += 0.01f; // 0.4 in all: drift (cosine stays above 0.9), never a jump
       index.upsert("i7", walk);
-      relinks += index.deletedNodes() - before;
+      if (queuedAt < 0 && index.drifted() == 1) queuedAt = step;
+      assertArrayEquals(Vectors.normalized(walk, dim), index.vector("i7"), 1e-6f, "served at once, step " + step);
     }
-    assertTrue(relinks >= 1, "drift past the threshold re-links");
-    assertTrue(relinks < 40, "not every step re-links: " + relinks);
-    assertEquals("i7", index.search(index.vector("i7"), 1, 50, null).get(0).itemId());
+    assertTrue(queuedAt > 0, "queued after some steps, not the first: " + queuedAt);
+    assertEquals(1, index.drifted(), "queued once");
+    assertEquals(0, index.deletedNodes(), "nothing re-linked yet");
 
-    // A large move re-links at once.
+    assertEquals(0, index.relinkDrifted(10));
+    assertEquals(1, index.deletedNodes(), "the re-link retired the old node");
+    assertEquals("i7", index.search(index.vector("i7"), 1, 50, null).get(0).itemId());
+    assertArrayEquals(Vectors.normalized(walk, dim), index.vector("i7"), 1e-6f);
+    // Linked again for where it is now: further small moves are not drift.
+    walk[2] += 0.02f;
+    index.upsert("i7", walk);
+    assertEquals(0, index.drifted());
+  }
+
+  @Test
+  void driftIsRelinkedOldestFirstAndAJumpAtOnce() {
+    int dim = 8;
+    VectorIndex index = indexOf(500, dim, 4);
+    for (String id : new String[] {"i7", "i9"}) {
+      float[] v = index.vector(id).clone();
+      v[0] += 0.25f; // cosine between 0.9 and 0.99 to where it was linked: drift
+      index.upsert(id, v);
+    }
+    assertEquals(2, index.drifted());
+    assertEquals(1, index.relinkDrifted(1), "oldest first, one at a time");
+    assertEquals(1, index.deletedNodes());
+    index.delete("i9");
+    assertEquals(0, index.drifted(), "a deleted item leaves the queue");
+    assertEquals(0, index.relinkDrifted(10));
+    assertNull(index.vector("i9"));
+
     int before = index.deletedNodes();
     float[] far = new float[dim];
     far[dim - 1] = 1;
-    index.upsert("i7", far);
-    assertEquals(before + 1, index.deletedNodes());
-    assertEquals("i7", index.search(far, 1, 50, null).get(0).itemId());
+    index.upsert("i3", far);
+    assertEquals(before + 1, index.deletedNodes(), "a jump re-links at once");
+    assertEquals(0, index.drifted());
+    assertEquals("i3", index.search(far, 1, 50, null).get(0).itemId());
   }
 }

@@ -12,6 +12,7 @@ import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +48,12 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   /** Many upserts in one message (registration batches); the answer names the items that were refused. */
   public record UpsertAll(List<IndexedItem> items, ActorRef<UpsertedAll> replyTo) implements Command {}
 
+  /**
+   * Learned vectors of items, served from now on; the graph is re-linked for them at its own pace
+   * ({@link retrieval.VectorIndex#update}). An unknown item is inserted.
+   */
+  public record Refresh(List<IndexedItem> items, ActorRef<UpsertedAll> replyTo) implements Command {}
+
   public record Delete(String itemId, ActorRef<Done> replyTo) implements Command {}
 
   /**
@@ -68,12 +75,20 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
 
+  /** Measures the graph's recall@k against exact search ({@link retrieval.VectorIndex#graphRecall}). */
+  public record MeasureGraphRecall(int queries, int k, int ef, ActorRef<GraphRecall> replyTo) implements Command {}
+
+  public record GraphRecall(int shard, double recall, int driftedItems) implements CborSerializable {}
+
   /** Page of the rebuild, from the store. */
   record RebuildPage(List<IndexedItem> items) implements Command {}
 
   record RebuildFinished(long items, String error) implements Command {}
 
   record CompactionFinished(boolean compacted, String error) implements Command {}
+
+  /** Time to re-link some of the items that drifted from the vectors their edges were chosen for. */
+  record RelinkTick() implements Command {}
 
   /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
   public record Done(String itemId, String error) implements CborSerializable {}
@@ -87,7 +102,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public record VectorsFound(List<String> itemIds, List<float[]> vectors) implements CborSerializable {}
 
-  public record Summary(int shard, boolean ready, int items, int deletedNodes, long heapBytes, long rebuiltItems)
+  public record Summary(int shard, boolean ready, int items, int deletedNodes, long heapBytes, long rebuiltItems,
+      int driftedItems)
       implements CborSerializable {}
 
   /** Where a shard's items come from when it starts: pages of items, then the total. */
@@ -97,9 +113,15 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   // ---- behavior ----
 
-  public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source) {
+  /**
+   * @param relinkPerSecond items whose vectors drifted from their graph edges re-linked per second per shard
+   *     (each costs about an insertion); see {@link retrieval.VectorIndex#upsert}
+   */
+  public static void init(ActorSystem<?> system, int shards, IndexParams params, int relinkPerSecond,
+      ItemSource source) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source))
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, relinkPerSecond,
+            source))
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
     // Start every shard now: each rebuilds its index before the first recall needs it.
     for (int s = 0; s < shards; s++) {
@@ -107,19 +129,26 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     }
   }
 
-  public static Behavior<Command> create(int shard, IndexParams params, ItemSource source) {
-    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source));
+  public static Behavior<Command> create(int shard, IndexParams params, int relinkPerSecond, ItemSource source) {
+    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, relinkPerSecond, source));
   }
+
+  private static final Duration RELINK_TICK = Duration.ofMillis(100);
 
   private final int shard;
   private final ShardCatalog catalog;
+  private final int relinkPerSecond;
+  private boolean relinkScheduled;
   private boolean ready;
   private boolean compacting;
   private long rebuilt;
 
-  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source) {
+  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, int relinkPerSecond,
+      ItemSource source) {
     super(ctx);
+    if (relinkPerSecond < 1) throw new IllegalArgumentException("relinkPerSecond must be >= 1: " + relinkPerSecond);
     this.shard = shard;
+    this.relinkPerSecond = relinkPerSecond;
     this.catalog = new ShardCatalog(new VectorIndex(params));
     ctx.getLog().info("retrieval shard {} rebuilding from the store", shard);
     var self = ctx.getSelf();
@@ -144,6 +173,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
         .onMessage(RebuildPage.class, this::onRebuildPage)
         .onMessage(RebuildFinished.class, this::onRebuildFinished)
         .onMessage(CompactionFinished.class, this::onCompactionFinished)
+        .onMessage(Refresh.class, this::onRefresh)
+        .onMessage(RelinkTick.class, this::onRelinkTick)
+        .onMessage(MeasureGraphRecall.class, this::onMeasureGraphRecall)
         .build();
   }
 
@@ -151,10 +183,32 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     catalog.upsert(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity());
   }
 
+  /** Re-links drifted items a tick at a time, between other messages, at most {@code relinkPerSecond}. */
+  private void scheduleRelink() {
+    if (relinkScheduled || catalog.drifted() == 0) return;
+    relinkScheduled = true;
+    getContext().scheduleOnce(RELINK_TICK, getContext().getSelf(), new RelinkTick());
+  }
+
+  private Behavior<Command> onMeasureGraphRecall(MeasureGraphRecall cmd) {
+    double recall = catalog.graphRecall(cmd.queries(), cmd.k(), cmd.ef(), 17L * shard + 1);
+    cmd.replyTo().tell(new GraphRecall(shard, recall, catalog.drifted()));
+    return this;
+  }
+
+  private Behavior<Command> onRelinkTick(RelinkTick tick) {
+    relinkScheduled = false;
+    catalog.relinkDrifted(Math.max(1, (int) (relinkPerSecond * RELINK_TICK.toMillis() / 1000)));
+    scheduleRelink();
+    compactIfNeeded(); // each re-link retires a node
+    return this;
+  }
+
   private Behavior<Command> onUpsert(Upsert cmd) {
     try {
       index(cmd.item());
       cmd.replyTo().tell(new Done(cmd.item().itemId(), null));
+      scheduleRelink();
     } catch (IllegalArgumentException e) {
       cmd.replyTo().tell(new Done(cmd.item().itemId(), e.getMessage()));
     }
@@ -162,18 +216,30 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   }
 
   private Behavior<Command> onUpsertAll(UpsertAll cmd) {
+    cmd.replyTo().tell(indexAll(cmd.items(), this::index));
+    scheduleRelink();
+    return this;
+  }
+
+  private Behavior<Command> onRefresh(Refresh cmd) {
+    cmd.replyTo().tell(indexAll(cmd.items(), i ->
+        catalog.update(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity())));
+    scheduleRelink();
+    return this;
+  }
+
+  private static UpsertedAll indexAll(List<IndexedItem> items, java.util.function.Consumer<IndexedItem> index) {
     List<String> failedIds = new ArrayList<>();
     List<String> errors = new ArrayList<>();
-    for (IndexedItem item : cmd.items()) {
+    for (IndexedItem item : items) {
       try {
-        index(item);
+        index.accept(item);
       } catch (IllegalArgumentException e) {
         failedIds.add(item.itemId());
         errors.add(e.getMessage());
       }
     }
-    cmd.replyTo().tell(new UpsertedAll(cmd.items().size() - failedIds.size(), failedIds, errors));
-    return this;
+    return new UpsertedAll(items.size() - failedIds.size(), failedIds, errors);
   }
 
   private Behavior<Command> onDelete(Delete cmd) {
@@ -238,7 +304,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   private Behavior<Command> onSummary(GetSummary cmd) {
     cmd.replyTo().tell(new Summary(shard, ready, catalog.size(), catalog.deletedNodes(), catalog.heapBytesEstimate(),
-        rebuilt));
+        rebuilt, catalog.drifted()));
     return this;
   }
 

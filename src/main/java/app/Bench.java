@@ -59,7 +59,7 @@ final class Bench implements Runnable {
     @Option(names = "--events", defaultValue = "500000", description = "interaction records produced")
     long events;
 
-    @Option(names = "--batch", defaultValue = "512", description = "learner micro-batch size")
+    @Option(names = "--batch", defaultValue = "4096", description = "records per applied learner batch")
     int batch;
 
     @Option(names = "--text-encoder", defaultValue = "hashed-ngrams", description = "bge-small-zh or hashed-ngrams")

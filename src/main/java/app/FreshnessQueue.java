@@ -2,6 +2,8 @@ package app;
 
 import akka.actor.Cancellable;
 import akka.actor.typed.ActorSystem;
+import akka.stream.javadsl.Sink;
+import akka.stream.javadsl.Source;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +19,10 @@ import org.slf4j.LoggerFactory;
 public final class FreshnessQueue implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FreshnessQueue.class);
-  private static final int CHUNK = 1000;
+  private static final int CHUNK = 500;
+  private static final int PARALLELISM = 4;
 
+  private final ActorSystem<?> system;
   private final ItemService items;
   private final int maxPending;
   /** Item → when it was first marked changed since its last re-index (for the staleness figure). */
@@ -27,8 +31,10 @@ public final class FreshnessQueue implements AutoCloseable {
   private final org.HdrHistogram.Histogram staleness = new org.HdrHistogram.Histogram(3_600_000L, 3);
   private final Cancellable tick;
   private volatile boolean flushing;
+  private volatile boolean closed;
 
   public FreshnessQueue(ActorSystem<?> system, ItemService items, Duration interval, int maxPending) {
+    this.system = system;
     this.items = items;
     this.maxPending = maxPending;
     this.tick = system.scheduler().scheduleWithFixedDelay(interval, interval, this::flush, system.executionContext());
@@ -60,28 +66,27 @@ public final class FreshnessQueue implements AutoCloseable {
       pending.clear();
     }
     flushing = true;
-    reindex(new ArrayList<>(batch.keySet()), batch, 0);
-  }
-
-  private void reindex(List<String> ids, java.util.Map<String, Long> markedAt, int from) {
-    if (from >= ids.size()) {
-      flushing = false;
-      return;
-    }
-    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CHUNK));
-    items.reindex(chunk).whenComplete((ok, failure) -> {
-      if (failure != null) {
-        log.warn("re-indexing {} changed items failed; they wait for the next round: {}", chunk.size(),
-            failure.toString());
-        changed(chunk);
-      } else {
-        long now = System.currentTimeMillis();
-        synchronized (staleness) {
-          for (String id : chunk) staleness.recordValue(Math.min(3_600_000L, Math.max(0, now - markedAt.get(id))));
-        }
-      }
-      reindex(ids, markedAt, from + CHUNK);
-    });
+    List<String> ids = new ArrayList<>(batch.keySet());
+    List<List<String>> chunks = new ArrayList<>();
+    for (int from = 0; from < ids.size(); from += CHUNK) chunks.add(ids.subList(from, Math.min(ids.size(), from + CHUNK)));
+    // Chunks in parallel: each waits mostly on row reads from the ranges, which are busy persisting deltas.
+    Source.from(chunks)
+        .takeWhile(chunk -> !closed) // the node is going down
+        .mapAsyncUnordered(PARALLELISM, chunk -> items.reindex(chunk).handle((ok, failure) -> {
+          if (failure != null) {
+            log.warn("re-indexing {} changed items failed; they wait for the next round: {}", chunk.size(),
+                failure.toString());
+            changed(chunk);
+          } else {
+            long now = System.currentTimeMillis();
+            synchronized (staleness) {
+              for (String id : chunk) staleness.recordValue(Math.min(3_600_000L, Math.max(0, now - batch.get(id))));
+            }
+          }
+          return chunk.size();
+        }))
+        .runWith(Sink.ignore(), system)
+        .whenComplete((done, failure) -> flushing = false);
   }
 
   /** A copy of the staleness histogram (ms from a learned change to the re-index serving it). */
@@ -93,6 +98,7 @@ public final class FreshnessQueue implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true; // a round in flight stops after its chunk: the node is going down
     tick.cancel();
   }
 }

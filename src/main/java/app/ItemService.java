@@ -265,7 +265,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
         java.util.List<CompletableFuture<RetrievalShard.UpsertedAll>> asks = new java.util.ArrayList<>();
         byShard.forEach((shard, list) -> asks.add(ClusterSharding.get(system)
             .entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard))
-            .<RetrievalShard.UpsertedAll>ask(r -> new RetrievalShard.UpsertAll(list, r), askTimeout)
+            .<RetrievalShard.UpsertedAll>ask(r -> new RetrievalShard.Refresh(list, r), askTimeout)
             .toCompletableFuture()));
         return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
       });

@@ -56,6 +56,8 @@ final class LearnBench {
     System.out.printf("starting a node (embedded Cassandra and Kafka) under %s …%n", dir);
     try (Node node = Node.start(config)) {
       register(node);
+      GraphHealth before = graphHealth(node, config);
+      System.out.printf("graph recall@50 against exact search after registration: %.4f%n", before.recall());
       int partitions = config.getInt("thermocline.kafka.partitions");
       String group = config.getString("thermocline.kafka.consumer.group-prefix") + "-"
           + config.getString("thermocline.learner.group");
@@ -87,10 +89,35 @@ final class LearnBench {
       System.out.printf("served-vector staleness over %,d re-indexed changes: p50 %.2f s, p99 %.2f s, max %.2f s%n",
           staleness.getTotalCount(), staleness.getValueAtPercentile(50) / 1e3,
           staleness.getValueAtPercentile(99) / 1e3, staleness.getMaxValue() / 1e3);
-      System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d%n", eventsPerS,
-          staleness.getValueAtPercentile(99) / 1e3, node.learner().learned(), o.items);
+      GraphHealth after = graphHealth(node, config);
+      System.out.printf("graph recall@50 against exact search after learning: %.4f (%,d items waiting to be "
+          + "re-linked)%n", after.recall(), after.drifted());
+      System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d "
+          + "graph_recall50_before=%.4f graph_recall50_after=%.4f%n", eventsPerS,
+          staleness.getValueAtPercentile(99) / 1e3, node.learner().learned(), o.items, before.recall(),
+          after.recall());
     }
     return 0;
+  }
+
+  private record GraphHealth(double recall, int drifted) {}
+
+  /** Mean over shards of the graph's recall@50 against exact search, with the items waiting to be re-linked. */
+  private static GraphHealth graphHealth(Node node, Config config) {
+    int shards = config.getInt("thermocline.retrieval.shards");
+    int ef = config.getInt("thermocline.retrieval.ef");
+    double sum = 0;
+    int drifted = 0;
+    for (int s = 0; s < shards; s++) {
+      var answer = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+          .entityRefFor(actors.RetrievalShard.TYPE_KEY, Integer.toString(s))
+          .<actors.RetrievalShard.GraphRecall>ask(r -> new actors.RetrievalShard.MeasureGraphRecall(200, 50, ef, r),
+              java.time.Duration.ofSeconds(60))
+          .toCompletableFuture().join();
+      sum += answer.recall();
+      drifted += answer.driftedItems();
+    }
+    return new GraphHealth(sum / shards, drifted);
   }
 
   private void register(Node node) {

@@ -48,8 +48,10 @@ import streams.KafkaTopics;
 
 /**
  * Learns online from the interactions topic (ARCHITECTURE §1): micro-batches of positives → rows fetched per
- * range in one ask each → {@link OnlineStep} (in-batch softmax with logQ, fusion, user-ID rows) → one
- * {@link BucketRange.ApplyDeltas} per touched range → the partition's offset advances.
+ * range in one ask each → {@link OnlineStep} (in-batch softmax with logQ over groups of {@code softmax-batch}
+ * positives, fusion, user-ID rows; gradients summed over the groups) → one {@link BucketRange.ApplyDeltas} per
+ * touched range → the partition's offset advances. The applied batch is larger than the softmax group because
+ * what the store pays per batch (the intent, one journal event per touched range) is what limits learning.
  *
  * <p><b>Exactly-once effect per partition.</b> Offsets live in Cassandra ({@link LearnerState}), not in Kafka.
  * Before a batch's first delta is sent, its deltas are written down as the partition's intent, with the
@@ -74,12 +76,12 @@ public final class OnlineLearner implements AutoCloseable {
 
   /** Learner settings ({@code thermocline.learner}). */
   public record Options(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
-      int estimatorDepth, int estimatorWidth, int failAfterBatches) {
+      int softmaxBatch, int estimatorDepth, int estimatorWidth, int failAfterBatches) {
     static Options from(Config root) {
       Config c = root.getConfig("thermocline.learner");
       return new Options(c.getBoolean("enabled"), c.getString("group"), (float) c.getDouble("tau"),
-          c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("estimator.depth"),
-          c.getInt("estimator.width"), c.getInt("fail-after-batches"));
+          c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("softmax-batch"),
+          c.getInt("estimator.depth"), c.getInt("estimator.width"), c.getInt("fail-after-batches"));
     }
   }
 
@@ -275,8 +277,7 @@ public final class OnlineLearner implements AutoCloseable {
         OnlineStep.Step step = new OnlineStep.Step(inputs, examples, new int[0]);
         float[] thetaOffsets = fetched.get(FusionService.thetaRow());
         OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
-            estimator).compute(step);
-        OnlineStep.observePositives(step, estimator);
+            estimator).computeGrouped(step, options.softmaxBatch());
         return new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
             items.stream().map(ItemRecord::itemId).toList(), usable.size());
       });

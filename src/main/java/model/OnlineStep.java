@@ -150,6 +150,50 @@ public final class OnlineStep {
     return new Gradients(result.loss(), hashGrad, metaGrad, userIdRowGrad, thetaGrad, userVectors, itemVectors);
   }
 
+  /**
+   * One applied batch in groups of at most {@code groupSize} consecutive examples: each group is its own
+   * in-batch softmax (its positives are each other's negatives), the estimator observes each group's positives
+   * after that group's step, and the gradients are summed, so rows move once per batch. A large applied batch
+   * costs the store less per event while the softmax stays O(groupSize²) per group. With one group this is
+   * {@link #compute} followed by {@link #observePositives}.
+   */
+  public Gradients computeGrouped(Step step, int groupSize) {
+    if (groupSize < 1) throw new IllegalArgumentException("groupSize must be >= 1, got " + groupSize);
+    int n = step.items().size();
+    int b = step.examples().size();
+    float[][] hash = new float[n][];
+    float[][] meta = new float[n][];
+    float[][] userIdRow = new float[b][];
+    float[][] userVectors = new float[b][];
+    float[][] itemVectors = new float[n][];
+    double[] thetaGrad = new double[theta.length];
+    double loss = 0;
+    for (int from = 0; from < b; from += groupSize) {
+      int to = Math.min(b, from + groupSize);
+      Step group = new Step(step.items(), step.examples().subList(from, to),
+          from == 0 ? step.extraNegatives() : new int[0]);
+      Gradients g = compute(group);
+      if (freq != null) observePositives(group, freq);
+      loss += g.loss();
+      for (int j = 0; j < n; j++) {
+        hash[j] = sum(hash[j], g.hash()[j]);
+        meta[j] = sum(meta[j], g.meta()[j]);
+        if (g.itemVectors()[j] != null) itemVectors[j] = g.itemVectors()[j];
+      }
+      System.arraycopy(g.userIdRow(), 0, userIdRow, from, to - from);
+      System.arraycopy(g.userVectors(), 0, userVectors, from, to - from);
+      for (int t = 0; t < thetaGrad.length; t++) thetaGrad[t] += g.theta()[t];
+    }
+    return new Gradients(loss, hash, meta, userIdRow, thetaGrad, userVectors, itemVectors);
+  }
+
+  private static float[] sum(float[] into, float[] add) {
+    if (add == null) return into;
+    if (into == null) return add.clone();
+    for (int k = 0; k < into.length; k++) into[k] += add[k];
+    return into;
+  }
+
   /** Feeds the step's positives to the estimator, one step each: call after {@link #compute}. */
   public static void observePositives(Step step, FrequencyEstimator freq) {
     for (Example e : step.examples()) freq.observe(step.items().get(e.positive()).itemId());

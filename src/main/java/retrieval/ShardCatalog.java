@@ -49,6 +49,17 @@ public final class ShardCatalog {
   public void upsert(String itemId, float[] vector, String category, String tier, long createdAtMillis,
       double popularity) {
     index.upsert(itemId, vector);
+    remember(itemId, category, tier, createdAtMillis, popularity);
+  }
+
+  /** A learned change of the item's vector: see {@link VectorIndex#update}. */
+  public void update(String itemId, float[] vector, String category, String tier, long createdAtMillis,
+      double popularity) {
+    index.update(itemId, vector);
+    remember(itemId, category, tier, createdAtMillis, popularity);
+  }
+
+  private void remember(String itemId, String category, String tier, long createdAtMillis, double popularity) {
     Info old = info.get(itemId);
     long now = System.currentTimeMillis();
     // An update keeps the popularity the shard has counted since the item was loaded.
@@ -88,6 +99,20 @@ public final class ShardCatalog {
 
   public boolean compactIfNeeded() {
     return index.compactIfNeeded();
+  }
+
+  /** See {@link VectorIndex#relinkDrifted}. */
+  public int relinkDrifted(int max) {
+    return index.relinkDrifted(max);
+  }
+
+  public int drifted() {
+    return index.drifted();
+  }
+
+  /** See {@link VectorIndex#graphRecall}. */
+  public double graphRecall(int queries, int k, int ef, long seed) {
+    return index.graphRecall(queries, k, ef, seed);
   }
 
   public void addPopularity(String itemId, double amount, long now) {

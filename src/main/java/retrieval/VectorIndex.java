@@ -88,10 +88,15 @@ public final class VectorIndex implements AutoCloseable {
   // retired. Non-null only while a compaction runs; guarded by writeLock.
   private ConcurrentLinkedQueue<Integer> pendingForCopy;
 
-  /** Cosine to the vector an item was linked with below which an update re-links it (see upsert). */
+  /** Cosine to the vector an item was linked with below which it is queued for re-linking (see upsert). */
   static final float RELINK_BELOW_COSINE = 0.99f;
+  /** Below this cosine a move re-links at once: a jump (new metadata, a reset row), not a learned drift. */
+  static final float RELINK_NOW_BELOW_COSINE = 0.9f;
   /** Ordinal → the vector its edges were chosen for, for items updated in place since (writer-only). */
   private final java.util.Map<Integer, float[]> linkedVectors = new java.util.HashMap<>();
+  /** Ordinals that drifted past RELINK_BELOW_COSINE, oldest first, for {@link #relinkDrifted} (writer-only). */
+  private final java.util.LinkedHashSet<Integer> drifted = new java.util.LinkedHashSet<>();
+  private volatile int driftedCount;
 
   /** One graph and what searching it needs; replaced as a whole by compaction. */
   private static final class Generation {
@@ -132,11 +137,27 @@ public final class VectorIndex implements AutoCloseable {
   // ---- mutations (one writer at a time) ----
 
   /**
-   * Inserts the item, or replaces its vector.
+   * Inserts the item, or replaces its vector. A replaced vector is what searches score against from this call
+   * on. A small move keeps the item's node and edges; once it has drifted past {@link #RELINK_BELOW_COSINE}
+   * from the vector those edges were chosen for, it is queued for {@link #relinkDrifted}. A jump past
+   * {@link #RELINK_NOW_BELOW_COSINE} re-links it at once.
    *
    * @throws IllegalArgumentException on a wrong dimension, a non-finite component or the zero vector
    */
   public void upsert(String itemId, float[] vector) {
+    put(itemId, vector, RELINK_NOW_BELOW_COSINE);
+  }
+
+  /**
+   * Like {@link #upsert}, for a learned change: however far the item moved, it keeps its node and is queued for
+   * {@link #relinkDrifted} once past {@link #RELINK_BELOW_COSINE}, so a learning burst never turns into a burst
+   * of graph insertions. An unknown item is inserted.
+   */
+  public void update(String itemId, float[] vector) {
+    put(itemId, vector, -2f);
+  }
+
+  private void put(String itemId, float[] vector, float relinkNowBelow) {
     Objects.requireNonNull(itemId, "itemId");
     float[] unit = Vectors.normalized(vector, params.dim());
     VectorFloat<?> v = VECTORS.createFloatVector(unit);
@@ -148,33 +169,68 @@ public final class VectorIndex implements AutoCloseable {
         float[] old = (float[]) slots.getVector(previous).get();
         // Re-upserting an unchanged vector (a learner that republishes every touched item) costs nothing.
         if (Arrays.equals(unit, old)) return;
-        // A small move keeps the node and its edges and only swaps the vector searches score against: the
-        // learner moves items a little at a time, and re-linking each move (a delete and an insert) was the
-        // largest cost of online learning. The vector the edges were chosen for is kept until the item has
-        // drifted too far from it, then the item is re-linked.
+        // A learned move keeps the node and its edges and only swaps the vector searches score against, so the
+        // served vector is always the latest. Re-linking (a delete and an insert) on every learned change was
+        // the largest cost of online learning, and held freshness back behind graph work: an item that drifted
+        // far from the vector its edges were chosen for is re-linked later, at the pace relinkDrifted is called.
+        // A jump (cosine below RELINK_NOW_BELOW_COSINE) is re-linked at once.
         float[] linked = linkedVectors.get(previous);
-        if (dot(unit, linked == null ? old : linked) >= RELINK_BELOW_COSINE) {
+        float cosine = dot(unit, linked == null ? old : linked);
+        if (cosine >= relinkNowBelow) {
           if (linked == null) linkedVectors.put(previous, old);
           slots.setVector(previous, v);
+          if (cosine < RELINK_BELOW_COSINE && drifted.add(previous)) driftedCount = drifted.size();
           return;
         }
       }
-      Generation g = current;
-      int ord = slots.allocate();
-      slots.setVector(ord, v);
-      g.builder.addGraphNode(ord, v);
-      // Live only once connected. Until the old ordinal is retired just below, a search may see the item
-      // twice; results are deduplicated by item id, so it is never missing instead.
-      slots.setId(ord, itemId);
-      ordinals.put(itemId, ord);
-      if (pendingForCopy != null) pendingForCopy.add(ord);
-      if (previous != null) {
-        retire(g, previous);
-      } else {
-        idBytes += idEntryBytes(itemId);
-      }
+      link(itemId, v, previous);
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /**
+   * Re-links up to {@code max} drifted items, oldest first (each an insertion into the graph, about as costly
+   * as adding an item; the item stays findable throughout). Returns how many are still waiting.
+   */
+  public int relinkDrifted(int max) {
+    writeLock.lock();
+    try {
+      ensureOpen();
+      var it = drifted.iterator();
+      for (int n = 0; n < max && it.hasNext(); n++) {
+        int ord = it.next();
+        it.remove();
+        String id = slots.id(ord);
+        if (id != null) link(id, slots.getVector(ord), ord);
+      }
+      driftedCount = drifted.size();
+      return driftedCount;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Items waiting to be re-linked. */
+  public int drifted() {
+    return driftedCount;
+  }
+
+  /** Gives the item a new node linked for {@code v}, retiring {@code previous} if any. Under the write lock. */
+  private void link(String itemId, VectorFloat<?> v, Integer previous) {
+    Generation g = current;
+    int ord = slots.allocate();
+    slots.setVector(ord, v);
+    g.builder.addGraphNode(ord, v);
+    // Live only once connected. Until the old ordinal is retired just below, a search may see the item
+    // twice; results are deduplicated by item id, so it is never missing instead.
+    slots.setId(ord, itemId);
+    ordinals.put(itemId, ord);
+    if (pendingForCopy != null) pendingForCopy.add(ord);
+    if (previous != null) {
+      retire(g, previous);
+    } else {
+      idBytes += idEntryBytes(itemId);
     }
   }
 
@@ -196,6 +252,7 @@ public final class VectorIndex implements AutoCloseable {
 
   private void retire(Generation g, int ord) {
     linkedVectors.remove(ord);
+    if (drifted.remove(ord)) driftedCount = drifted.size();
     slots.setId(ord, null);
     g.retired.incrementAndGet();
     if (pendingForCopy != null) pendingForCopy.add(~ord);
@@ -258,6 +315,38 @@ public final class VectorIndex implements AutoCloseable {
     }
     hits.sort(Hit.BEST_FIRST);
     return hits;
+  }
+
+  /**
+   * How much of the exact top-{@code k} a graph walk finds, averaged over {@code queries} queries made from
+   * randomly chosen items' vectors plus noise (seeded). A health figure for a graph whose vectors move in place
+   * ({@link #update}): edges chosen for older vectors can hide an item from walks until it is re-linked.
+   */
+  public double graphRecall(int queries, int k, int ef, long seed) {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+    Generation g = enter();
+    try {
+      int upper = slots.upperBound();
+      if (ordinals.isEmpty() || upper == 0) return 1;
+      double sum = 0;
+      int asked = 0;
+      for (int tries = 0; asked < queries && tries < 20 * queries; tries++) {
+        int ord = random.nextInt(upper);
+        if (slots.id(ord) == null) continue;
+        float[] q = ((float[]) slots.getVector(ord).get()).clone();
+        for (int i = 0; i < q.length; i++) q[i] += (float) (random.nextGaussian() * 0.5 / Math.sqrt(q.length));
+        VectorFloat<?> query = VECTORS.createFloatVector(Vectors.normalized(q, params.dim()));
+        Set<String> exact = new HashSet<>();
+        for (Hit h : scan(query, k, null)) exact.add(h.itemId());
+        int found = 0;
+        for (Hit h : walk(g, query, k, ef, null)) if (exact.contains(h.itemId())) found++;
+        sum += exact.isEmpty() ? 1 : (double) found / exact.size();
+        asked++;
+      }
+      return asked == 0 ? 1 : sum / asked;
+    } finally {
+      g.readers.decrementAndGet();
+    }
   }
 
   /** Exact top-k over every live item {@code accept} passes. */
@@ -341,7 +430,7 @@ public final class VectorIndex implements AutoCloseable {
   public long heapBytesEstimate() {
     // Each vector kept for drift: its array plus a boxed key and a map entry (~64 bytes).
     return current.builder.ramBytesUsed() + slots.ramBytesUsed() + idBytes
-        + (long) linkedVectors.size() * (params.dim() * Float.BYTES + 64);
+        + (long) linkedVectors.size() * (params.dim() * Float.BYTES + 64) + (long) driftedCount * 64;
   }
 
   private static long idEntryBytes(String itemId) {
