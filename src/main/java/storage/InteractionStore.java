@@ -127,8 +127,11 @@ public final class InteractionStore {
     List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>();
     for (var e : deltas.entrySet()) {
       CountDelta d = e.getValue();
-      writes.add(session.executeAsync(addDaily.bind(d.impressions(), d.positives(), e.getKey(), day)).toCompletableFuture());
-      writes.add(session.executeAsync(addTotal.bind(d.impressions(), d.positives(), e.getKey())).toCompletableFuture());
+      // Both tables are partitioned by item: one counter batch is one mutation (one lock, one request).
+      writes.add(session.executeAsync(BatchStatement.builder(BatchType.COUNTER)
+          .addStatement(addDaily.bind(d.impressions(), d.positives(), e.getKey(), day))
+          .addStatement(addTotal.bind(d.impressions(), d.positives(), e.getKey()))
+          .build()).toCompletableFuture());
     }
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
   }
