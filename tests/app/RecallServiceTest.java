@@ -63,7 +63,7 @@ class RecallServiceTest {
       int shard = s;
       refs.add(s == SILENT
           ? kit.spawn(Behaviors.ignore(), "silent")
-          : kit.spawn(RetrievalShard.create(s, IndexParams.defaults(DIM), 500, (no, page) -> page.apply(
+          : kit.spawn(RetrievalShard.create(s, IndexParams.defaults(DIM), (no, page) -> page.apply(
               catalog.stream().filter(it -> shardOf(it.itemId()) == shard).toList()).thenApply(v -> 0L)), "shard-" + s));
     }
   }

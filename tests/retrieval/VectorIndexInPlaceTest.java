@@ -86,4 +86,34 @@ class VectorIndexInPlaceTest {
     assertEquals(0, index.drifted());
     assertEquals("i3", index.search(far, 1, 50, null).get(0).itemId());
   }
+
+  @Test
+  void manyItemsDriftingFarTriggerARebuildThatRestoresTheGraph() {
+    int dim = 8;
+    int n = 2000;
+    VectorIndex index = indexOf(n, dim, 5);
+    double fresh = index.graphRecall(100, 20, 40, 1);
+    // Every item moves in place to a new random vector (a learning burst): served at once, graph stale.
+    SplittableRandom rnd = new SplittableRandom(6);
+    for (int i = 0; i < n; i++) {
+      float[] v = new float[dim];
+      for (int d = 0; d < dim; d++) v[d] = (float) rnd.nextGaussian();
+      index.update("i" + i, v);
+      assertArrayEquals(Vectors.normalized(v, dim), index.vector("i" + i), 1e-6f);
+    }
+    assertEquals(0, index.deletedNodes(), "updates never re-link by themselves");
+    assertTrue(index.drifted() > n / 2, "most moved far: " + index.drifted());
+    double stale = index.graphRecall(100, 20, 40, 1);
+
+    assertTrue(index.compactIfNeeded(), "drift past the maintenance share rebuilds");
+    assertEquals(0, index.drifted());
+    assertEquals(0, index.deletedNodes());
+    assertEquals(n, index.size());
+    double rebuilt = index.graphRecall(100, 20, 40, 1);
+    assertTrue(rebuilt >= 0.95 && rebuilt > stale,
+        "graph recall fresh " + fresh + ", stale " + stale + ", rebuilt " + rebuilt);
+    for (int i = 0; i < n; i += 97) {
+      assertEquals("i" + i, index.search(index.vector("i" + i), 1, 40, null).get(0).itemId());
+    }
+  }
 }

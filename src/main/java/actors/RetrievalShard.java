@@ -12,7 +12,6 @@ import akka.cluster.sharding.typed.ClusterShardingSettings;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -49,8 +48,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   public record UpsertAll(List<IndexedItem> items, ActorRef<UpsertedAll> replyTo) implements Command {}
 
   /**
-   * Learned vectors of items, served from now on; the graph is re-linked for them at its own pace
-   * ({@link retrieval.VectorIndex#update}). An unknown item is inserted.
+   * Learned vectors of items, served from now on; the graph catches up with them when enough have drifted
+   * ({@link retrieval.VectorIndex#update}, {@link retrieval.VectorIndex#rebuild}). An unknown item is inserted.
    */
   public record Refresh(List<IndexedItem> items, ActorRef<UpsertedAll> replyTo) implements Command {}
 
@@ -87,9 +86,6 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   record CompactionFinished(boolean compacted, String error) implements Command {}
 
-  /** Time to re-link some of the items that drifted from the vectors their edges were chosen for. */
-  record RelinkTick() implements Command {}
-
   /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
   public record Done(String itemId, String error) implements CborSerializable {}
 
@@ -113,15 +109,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   // ---- behavior ----
 
-  /**
-   * @param relinkPerSecond items whose vectors drifted from their graph edges re-linked per second per shard
-   *     (each costs about an insertion); see {@link retrieval.VectorIndex#upsert}
-   */
-  public static void init(ActorSystem<?> system, int shards, IndexParams params, int relinkPerSecond,
-      ItemSource source) {
+  public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, relinkPerSecond,
-            source))
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source))
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
     // Start every shard now: each rebuilds its index before the first recall needs it.
     for (int s = 0; s < shards; s++) {
@@ -129,26 +119,19 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     }
   }
 
-  public static Behavior<Command> create(int shard, IndexParams params, int relinkPerSecond, ItemSource source) {
-    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, relinkPerSecond, source));
+  public static Behavior<Command> create(int shard, IndexParams params, ItemSource source) {
+    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source));
   }
-
-  private static final Duration RELINK_TICK = Duration.ofMillis(100);
 
   private final int shard;
   private final ShardCatalog catalog;
-  private final int relinkPerSecond;
-  private boolean relinkScheduled;
   private boolean ready;
   private boolean compacting;
   private long rebuilt;
 
-  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, int relinkPerSecond,
-      ItemSource source) {
+  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source) {
     super(ctx);
-    if (relinkPerSecond < 1) throw new IllegalArgumentException("relinkPerSecond must be >= 1: " + relinkPerSecond);
     this.shard = shard;
-    this.relinkPerSecond = relinkPerSecond;
     this.catalog = new ShardCatalog(new VectorIndex(params));
     ctx.getLog().info("retrieval shard {} rebuilding from the store", shard);
     var self = ctx.getSelf();
@@ -174,7 +157,6 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
         .onMessage(RebuildFinished.class, this::onRebuildFinished)
         .onMessage(CompactionFinished.class, this::onCompactionFinished)
         .onMessage(Refresh.class, this::onRefresh)
-        .onMessage(RelinkTick.class, this::onRelinkTick)
         .onMessage(MeasureGraphRecall.class, this::onMeasureGraphRecall)
         .build();
   }
@@ -183,24 +165,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     catalog.upsert(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity());
   }
 
-  /** Re-links drifted items a tick at a time, between other messages, at most {@code relinkPerSecond}. */
-  private void scheduleRelink() {
-    if (relinkScheduled || catalog.drifted() == 0) return;
-    relinkScheduled = true;
-    getContext().scheduleOnce(RELINK_TICK, getContext().getSelf(), new RelinkTick());
-  }
-
   private Behavior<Command> onMeasureGraphRecall(MeasureGraphRecall cmd) {
     double recall = catalog.graphRecall(cmd.queries(), cmd.k(), cmd.ef(), 17L * shard + 1);
     cmd.replyTo().tell(new GraphRecall(shard, recall, catalog.drifted()));
-    return this;
-  }
-
-  private Behavior<Command> onRelinkTick(RelinkTick tick) {
-    relinkScheduled = false;
-    catalog.relinkDrifted(Math.max(1, (int) (relinkPerSecond * RELINK_TICK.toMillis() / 1000)));
-    scheduleRelink();
-    compactIfNeeded(); // each re-link retires a node
     return this;
   }
 
@@ -208,7 +175,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     try {
       index(cmd.item());
       cmd.replyTo().tell(new Done(cmd.item().itemId(), null));
-      scheduleRelink();
+      compactIfNeeded();
     } catch (IllegalArgumentException e) {
       cmd.replyTo().tell(new Done(cmd.item().itemId(), e.getMessage()));
     }
@@ -217,14 +184,14 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   private Behavior<Command> onUpsertAll(UpsertAll cmd) {
     cmd.replyTo().tell(indexAll(cmd.items(), this::index));
-    scheduleRelink();
+    compactIfNeeded();
     return this;
   }
 
   private Behavior<Command> onRefresh(Refresh cmd) {
     cmd.replyTo().tell(indexAll(cmd.items(), i ->
         catalog.update(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity())));
-    scheduleRelink();
+    compactIfNeeded();
     return this;
   }
 
@@ -355,8 +322,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
       getContext().getLog().warn("retrieval shard {}: compaction failed, serving the old graph: {}", shard,
           done.error());
     } else if (done.compacted()) {
-      getContext().getLog().info("retrieval shard {} compacted: {} items, {} deleted nodes left", shard,
-          catalog.size(), catalog.deletedNodes());
+      getContext().getLog().info("retrieval shard {} rebuilt or compacted its graph: {} items, {} deleted nodes and "
+          + "{} drifted items left", shard, catalog.size(), catalog.deletedNodes(), catalog.drifted());
+      compactIfNeeded(); // what changed meanwhile may call for another round, with no message to trigger it
     }
     return this;
   }

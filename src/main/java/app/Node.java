@@ -192,8 +192,7 @@ public final class Node implements AutoCloseable {
         config.getDuration("thermocline.items.register-batch-window"));
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
-    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(),
-        settings.retrieval().relinkPerSecond(), items);
+    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items);
     RecallService recall = new RecallService(system, interactions::history, items.shards(),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);

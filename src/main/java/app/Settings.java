@@ -24,7 +24,7 @@ public record Settings(
     Retrieval retrieval,
     Recall recall) {
 
-  public record Retrieval(int shards, int ef, retrieval.IndexParams params, int relinkPerSecond) {}
+  public record Retrieval(int shards, int ef, retrieval.IndexParams params) {}
 
   public record Recall(Duration shardTimeout, Duration historyHalfLife, model.InteractionWeights weights) {}
 
@@ -82,8 +82,7 @@ public record Settings(
     int shards = r.getInt("shards");
     if (shards < 1) throw new IllegalArgumentException("retrieval.shards must be >= 1");
     return new Retrieval(shards, r.getInt("ef"), new retrieval.IndexParams(dim, r.getInt("max-degree"),
-        r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")),
-        r.getInt("relink-per-second"));
+        r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")));
   }
 
   static Recall recall(Config r) {

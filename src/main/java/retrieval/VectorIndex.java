@@ -120,14 +120,17 @@ public final class VectorIndex implements AutoCloseable {
     this.params = Objects.requireNonNull(params, "params");
     this.slots = new OrdinalSlots(params.dim());
     this.scoreProvider = BuildScoreProvider.randomAccessScoreProvider(slots, SIMILARITY);
+    this.current = new Generation(newBuilder(), 0);
+  }
+
+  private GraphIndexBuilder newBuilder() {
     // Two degrees make jvector add the HNSW hierarchy above the base layer.
-    GraphIndexBuilder builder = GraphIndexBuilder
+    return GraphIndexBuilder
         .builder(scoreProvider, params.dim(), List.of(params.maxDegree(), params.upperLayerDegree()))
         .withBeamWidth(params.beamWidth())
         .withNeighborOverflow(params.neighborOverflow())
         .withAlpha(params.alpha())
         .build();
-    this.current = new Generation(builder, 0);
   }
 
   public IndexParams params() {
@@ -440,20 +443,34 @@ public final class VectorIndex implements AutoCloseable {
   // ---- compaction ----
 
   /**
-   * Compacts when retired nodes make up at least {@link IndexParams#compactDeletedFraction()} of the graph.
+   * Rebuilds the graph when drifted items make up at least {@link IndexParams#compactDeletedFraction()} of the
+   * live ones (see {@link #rebuild}); else compacts when retired nodes make up that share of the graph.
    *
-   * @return whether it compacted (false also when another compaction is already running)
+   * @return whether it rebuilt or compacted (false also when another one is already running)
    */
   public boolean compactIfNeeded() {
     int retired = current.retired.get();
-    if (retired == 0 || retired < params.compactDeletedFraction() * (size() + retired)) return false;
+    boolean rebuild = driftedCount > 0 && driftedCount >= params.compactDeletedFraction() * size();
+    boolean compact = retired > 0 && retired >= params.compactDeletedFraction() * (size() + retired);
+    if (!rebuild && !compact) return false;
     if (!compactLock.tryLock()) return false;
     try {
-      compact();
+      if (rebuild) rebuild();
+      else compact();
       return true;
     } finally {
       compactLock.unlock();
     }
+  }
+
+  /**
+   * Builds a new graph over every live item's current vector and swaps it in, the way {@link #compact} does
+   * (searches answer from the old graph throughout; mutations meanwhile are replayed onto the new one).
+   * Items updated in place keep edges chosen for older vectors; when many have drifted, one rebuild costs
+   * what re-linking them one by one would (an insertion each) without leaving retired nodes behind.
+   */
+  public void rebuild() {
+    rebuildOrCompact(true);
   }
 
   /**
@@ -472,28 +489,46 @@ public final class VectorIndex implements AutoCloseable {
    * If it fails, the copy is dropped and the index carries on with the old graph.
    */
   public void compact() {
+    rebuildOrCompact(false);
+  }
+
+  private void rebuildOrCompact(boolean rebuild) {
     compactLock.lock();
     try {
       Generation old;
       GraphIndexBuilder copy;
       int[] removed;
+      int[] live = null;
+      java.util.Set<Integer> driftedAtStart = null;
       ConcurrentLinkedQueue<Integer> pending = new ConcurrentLinkedQueue<>();
       writeLock.lock();
       try {
         ensureOpen();
         old = current;
-        if (old.retired.get() == 0) return;
-        copy = GraphIndexBuilder.rescore(old.builder, scoreProvider);
-        removed = retiredIn(copy.getGraph());
-        for (int ord : removed) copy.markNodeDeleted(ord);
+        if (rebuild) {
+          copy = newBuilder();
+          removed = retiredIn(old.graph);
+          live = ordinals.values().stream().mapToInt(Integer::intValue).toArray();
+          driftedAtStart = new HashSet<>(drifted);
+        } else {
+          if (old.retired.get() == 0) return;
+          copy = GraphIndexBuilder.rescore(old.builder, scoreProvider);
+          removed = retiredIn(copy.getGraph());
+          for (int ord : removed) copy.markNodeDeleted(ord);
+        }
         pendingForCopy = pending;
       } finally {
         writeLock.unlock();
       }
       Generation next;
       try {
-        copy.removeDeletedNodes();
-        reconnectUnreachable(copy);
+        if (rebuild) {
+          // Each item linked for its vector as it is now (an update meanwhile swaps it in place, as always).
+          for (int ord : live) copy.addGraphNode(ord, slots.getVector(ord));
+        } else {
+          copy.removeDeletedNodes();
+          reconnectUnreachable(copy);
+        }
         int retiredSince = 0;
         int backlog = Integer.MAX_VALUE;
         for (int round = 0; round < CATCH_UP_ROUNDS; round++) {
@@ -511,6 +546,12 @@ public final class VectorIndex implements AutoCloseable {
           retiredSince += replay(copy, pending, Integer.MAX_VALUE)[1];
           next = new Generation(copy, retiredSince);
           current = next;
+          if (rebuild) {
+            // Linked afresh: what drifted before the rebuild no longer has to be re-linked.
+            drifted.removeAll(driftedAtStart);
+            driftedCount = drifted.size();
+            for (int ord : live) linkedVectors.remove(ord);
+          }
         } finally {
           pendingForCopy = null;
           writeLock.unlock();
