@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An update swaps the vector in place at once; an item that drifted past the threshold from the vector its edges
- * were chosen for waits for {@link VectorIndex#relinkDrifted}, which gives it a new node.
+ * were chosen for counts as drifted until the graph is rebuilt; a jump through upsert re-links at once.
  */
 class VectorIndexInPlaceTest {
 
@@ -51,18 +51,19 @@ class VectorIndexInPlaceTest {
     assertEquals(1, index.drifted(), "queued once");
     assertEquals(0, index.deletedNodes(), "nothing re-linked yet");
 
-    assertEquals(0, index.relinkDrifted(10));
-    assertEquals(1, index.deletedNodes(), "the re-link retired the old node");
+    index.rebuild();
+    assertEquals(0, index.drifted(), "linked afresh");
+    assertEquals(0, index.deletedNodes(), "a rebuild leaves no retired nodes");
     assertEquals("i7", index.search(index.vector("i7"), 1, 50, null).get(0).itemId());
     assertArrayEquals(Vectors.normalized(walk, dim), index.vector("i7"), 1e-6f);
-    // Linked again for where it is now: further small moves are not drift.
+    // Linked for where it is now: further small moves are not drift.
     walk[2] += 0.02f;
     index.upsert("i7", walk);
     assertEquals(0, index.drifted());
   }
 
   @Test
-  void driftIsRelinkedOldestFirstAndAJumpAtOnce() {
+  void aDeletedItemLeavesTheDriftedAndAJumpThroughUpsertRelinksAtOnce() {
     int dim = 8;
     VectorIndex index = indexOf(500, dim, 4);
     for (String id : new String[] {"i7", "i9"}) {
@@ -71,20 +72,25 @@ class VectorIndexInPlaceTest {
       index.upsert(id, v);
     }
     assertEquals(2, index.drifted());
-    assertEquals(1, index.relinkDrifted(1), "oldest first, one at a time");
-    assertEquals(1, index.deletedNodes());
+    assertEquals(0, index.deletedNodes());
     index.delete("i9");
-    assertEquals(0, index.drifted(), "a deleted item leaves the queue");
-    assertEquals(0, index.relinkDrifted(10));
+    assertEquals(1, index.drifted(), "a deleted item is no longer drifted");
     assertNull(index.vector("i9"));
+    assertFalse(index.compactIfNeeded(), "1 of 499 drifted and 1 retired: below the maintenance share");
 
     int before = index.deletedNodes();
     float[] far = new float[dim];
     far[dim - 1] = 1;
     index.upsert("i3", far);
     assertEquals(before + 1, index.deletedNodes(), "a jump re-links at once");
-    assertEquals(0, index.drifted());
+    assertEquals(1, index.drifted());
     assertEquals("i3", index.search(far, 1, 50, null).get(0).itemId());
+    // Through update the same jump stays in place and counts as drift.
+    float[] back = new float[dim];
+    back[0] = 1;
+    index.update("i3", back);
+    assertEquals(before + 1, index.deletedNodes());
+    assertEquals(2, index.drifted());
   }
 
   @Test

@@ -101,11 +101,6 @@ public final class ShardCatalog {
     return index.compactIfNeeded();
   }
 
-  /** See {@link VectorIndex#relinkDrifted}. */
-  public int relinkDrifted(int max) {
-    return index.relinkDrifted(max);
-  }
-
   public int drifted() {
     return index.drifted();
   }

@@ -88,13 +88,13 @@ public final class VectorIndex implements AutoCloseable {
   // retired. Non-null only while a compaction runs; guarded by writeLock.
   private ConcurrentLinkedQueue<Integer> pendingForCopy;
 
-  /** Cosine to the vector an item was linked with below which it is queued for re-linking (see upsert). */
+  /** Cosine to the vector an item was linked with below which it counts as drifted (see update, rebuild). */
   static final float RELINK_BELOW_COSINE = 0.99f;
   /** Below this cosine a move re-links at once: a jump (new metadata, a reset row), not a learned drift. */
   static final float RELINK_NOW_BELOW_COSINE = 0.9f;
   /** Ordinal → the vector its edges were chosen for, for items updated in place since (writer-only). */
   private final java.util.Map<Integer, float[]> linkedVectors = new java.util.HashMap<>();
-  /** Ordinals that drifted past RELINK_BELOW_COSINE, oldest first, for {@link #relinkDrifted} (writer-only). */
+  /** Ordinals that drifted past RELINK_BELOW_COSINE since they were linked (writer-only); see {@link #rebuild}. */
   private final java.util.LinkedHashSet<Integer> drifted = new java.util.LinkedHashSet<>();
   private volatile int driftedCount;
 
@@ -142,8 +142,8 @@ public final class VectorIndex implements AutoCloseable {
   /**
    * Inserts the item, or replaces its vector. A replaced vector is what searches score against from this call
    * on. A small move keeps the item's node and edges; once it has drifted past {@link #RELINK_BELOW_COSINE}
-   * from the vector those edges were chosen for, it is queued for {@link #relinkDrifted}. A jump past
-   * {@link #RELINK_NOW_BELOW_COSINE} re-links it at once.
+   * from the vector those edges were chosen for, it counts as drifted ({@link #compactIfNeeded} rebuilds the
+   * graph when many have). A jump past {@link #RELINK_NOW_BELOW_COSINE} re-links it at once.
    *
    * @throws IllegalArgumentException on a wrong dimension, a non-finite component or the zero vector
    */
@@ -152,9 +152,9 @@ public final class VectorIndex implements AutoCloseable {
   }
 
   /**
-   * Like {@link #upsert}, for a learned change: however far the item moved, it keeps its node and is queued for
-   * {@link #relinkDrifted} once past {@link #RELINK_BELOW_COSINE}, so a learning burst never turns into a burst
-   * of graph insertions. An unknown item is inserted.
+   * Like {@link #upsert}, for a learned change: however far the item moved, it keeps its node (and counts as
+   * drifted once past {@link #RELINK_BELOW_COSINE}), so a learning burst never turns into a burst of graph
+   * insertions. An unknown item is inserted.
    */
   public void update(String itemId, float[] vector) {
     put(itemId, vector, -2f);
@@ -175,8 +175,8 @@ public final class VectorIndex implements AutoCloseable {
         // A learned move keeps the node and its edges and only swaps the vector searches score against, so the
         // served vector is always the latest. Re-linking (a delete and an insert) on every learned change was
         // the largest cost of online learning, and held freshness back behind graph work: an item that drifted
-        // far from the vector its edges were chosen for is re-linked later, at the pace relinkDrifted is called.
-        // A jump (cosine below RELINK_NOW_BELOW_COSINE) is re-linked at once.
+        // far from the vector its edges were chosen for counts as drifted, and the graph is rebuilt when many
+        // have (compactIfNeeded). A jump through upsert (cosine below RELINK_NOW_BELOW_COSINE) re-links at once.
         float[] linked = linkedVectors.get(previous);
         float cosine = dot(unit, linked == null ? old : linked);
         if (cosine >= relinkNowBelow) {
@@ -192,29 +192,7 @@ public final class VectorIndex implements AutoCloseable {
     }
   }
 
-  /**
-   * Re-links up to {@code max} drifted items, oldest first (each an insertion into the graph, about as costly
-   * as adding an item; the item stays findable throughout). Returns how many are still waiting.
-   */
-  public int relinkDrifted(int max) {
-    writeLock.lock();
-    try {
-      ensureOpen();
-      var it = drifted.iterator();
-      for (int n = 0; n < max && it.hasNext(); n++) {
-        int ord = it.next();
-        it.remove();
-        String id = slots.id(ord);
-        if (id != null) link(id, slots.getVector(ord), ord);
-      }
-      driftedCount = drifted.size();
-      return driftedCount;
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  /** Items waiting to be re-linked. */
+  /** Items that drifted past {@link #RELINK_BELOW_COSINE} from their links since the graph was built. */
   public int drifted() {
     return driftedCount;
   }
