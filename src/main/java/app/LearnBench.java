@@ -68,10 +68,16 @@ final class LearnBench {
       long lastPrint = System.nanoTime();
       while (consumed < o.events) {
         Thread.sleep(200);
-        consumed = 0;
-        for (int p = 0; p < partitions; p++) {
-          consumed += node.learnerState().read(group, p).toCompletableFuture().join()
-              .map(storage.LearnerState.Position::nextOffset).orElse(0L);
+        try {
+          long sum = 0;
+          for (int p = 0; p < partitions; p++) {
+            sum += node.learnerState().read(group, p).toCompletableFuture().join()
+                .map(storage.LearnerState.Position::nextOffset).orElse(0L);
+          }
+          consumed = sum;
+        } catch (java.util.concurrent.CompletionException e) {
+          // A saturated Cassandra times a read out now and then: the node retries its own work; so does this poll.
+          System.out.printf("  (progress read failed: %s)%n", e.getCause());
         }
         if (System.nanoTime() - lastPrint > 5_000_000_000L) {
           System.out.printf("  %,d / %,d records learned from, %.0f/s%n", consumed, o.events,
@@ -81,6 +87,18 @@ final class LearnBench {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       double eventsPerS = o.events / seconds;
+      // The other consumer of the topic (histories, exposure counters) must keep up too: where it stands now,
+      // and when it catches up.
+      String historyGroup = config.getString("thermocline.kafka.consumer.group-prefix") + "-interactions";
+      long historyAt = committed(node, historyGroup);
+      long historyWait = System.nanoTime();
+      while (committed(node, historyGroup) < o.events && System.nanoTime() - historyWait < 600_000_000_000L) {
+        Thread.sleep(500);
+      }
+      double historyLagS = (System.nanoTime() - historyWait) / 1e9;
+      System.out.printf("interactions consumer (histories, counters) at %,d of %,d records when learning finished; "
+          + "caught up %.1f s later: %.0f records/s end to end%n", historyAt, o.events, historyLagS,
+          o.events / (seconds + historyLagS));
       // One more freshness round, so the last changes are served and counted.
       Thread.sleep(2 * config.getDuration("thermocline.learner.freshness-interval").toMillis() + 1000);
       var staleness = node.freshness().staleness();
@@ -106,10 +124,23 @@ final class LearnBench {
           caughtUp.drifted(), graphHealth(node, config, 4).recall());
       System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d "
           + "graph_recall50_before=%.4f graph_recall50_after=%.4f graph_catchup_s=%.1f "
-          + "graph_recall50_caught_up=%.4f%n", eventsPerS, staleness.getValueAtPercentile(99) / 1e3,
-          node.learner().learned(), o.items, before.recall(), after.recall(), catchUpS, caughtUp.recall());
+          + "graph_recall50_caught_up=%.4f consumers_events_per_s=%.0f%n", eventsPerS,
+          staleness.getValueAtPercentile(99) / 1e3, node.learner().learned(), o.items, before.recall(),
+          after.recall(), catchUpS, caughtUp.recall(), o.events / (seconds + historyLagS));
     }
     return 0;
+  }
+
+  /** Records the consumer group has committed, over all partitions of the interactions topic. */
+  private static long committed(Node node, String group) throws Exception {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers()))) {
+      long sum = 0;
+      for (var offset : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values()) {
+        if (offset != null) sum += offset.offset();
+      }
+      return sum;
+    }
   }
 
   private record GraphHealth(double recall, int drifted) {}
