@@ -25,7 +25,7 @@ class KafkaTopicsTest {
     KafkaTopics t = KafkaTopics.from(ConfigFactory.parseMap(Map.of(
         "thermocline.kafka.bootstrap-servers", "127.0.0.1:1234")).withFallback(ConfigFactory.load()));
     assertEquals(new KafkaTopics("127.0.0.1:1234", "thermocline.items", "thermocline.interactions",
-        "thermocline.dlq", 4, "thermocline", 500, Duration.ofMillis(200)), t);
+        "thermocline.dlq", 4, "thermocline", 2000, Duration.ofSeconds(1)), t);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> KafkaTopics.from(ConfigFactory.load()));
     assertTrue(e.getMessage().contains("bootstrap-servers"), e.getMessage());
