@@ -90,7 +90,9 @@ final class LearnBench {
       // The other consumer of the topic (histories, exposure counters) must keep up too: where it stands now,
       // and when it catches up.
       String historyGroup = config.getString("thermocline.kafka.consumer.group-prefix") + "-interactions";
-      long historyAt = committed(node, historyGroup);
+      var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of(
+          org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers()));
+      long historyAt = committed(admin, historyGroup);
       long learnedAt = System.nanoTime();
       // One more freshness round, so the last changes are served and counted.
       Thread.sleep(2 * config.getDuration("thermocline.learner.freshness-interval").toMillis() + 1000);
@@ -115,9 +117,10 @@ final class LearnBench {
       System.out.printf("graph recall@50 %.1f s later, the graphs rebuilt: %.4f (%,d drifted); at 4x ef: %.4f "
           + "(how hard the learned vectors are to search, apart from the graph's age)%n", catchUpS, caughtUp.recall(),
           caughtUp.drifted(), graphHealth(node, config, 4).recall());
-      while (committed(node, historyGroup) < o.events && System.nanoTime() - learnedAt < 900_000_000_000L) {
+      while (committed(admin, historyGroup) < o.events && System.nanoTime() - learnedAt < 900_000_000_000L) {
         Thread.sleep(500);
       }
+      admin.close();
       double historyLagS = (System.nanoTime() - learnedAt) / 1e9;
       System.out.printf("interactions consumer (histories, counters) at %,d of %,d records when learning finished; "
           + "caught up %.1f s later: %.0f records/s end to end%n", historyAt, o.events, historyLagS,
@@ -132,15 +135,12 @@ final class LearnBench {
   }
 
   /** Records the consumer group has committed, over all partitions of the interactions topic. */
-  private static long committed(Node node, String group) throws Exception {
-    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
-        org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers()))) {
-      long sum = 0;
-      for (var offset : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values()) {
-        if (offset != null) sum += offset.offset();
-      }
-      return sum;
+  private static long committed(org.apache.kafka.clients.admin.Admin admin, String group) throws Exception {
+    long sum = 0;
+    for (var offset : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values()) {
+      if (offset != null) sum += offset.offset();
     }
+    return sum;
   }
 
   private record GraphHealth(double recall, int drifted) {}

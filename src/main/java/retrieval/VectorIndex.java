@@ -157,7 +157,7 @@ public final class VectorIndex implements AutoCloseable {
    * insertions. An unknown item is inserted.
    */
   public void update(String itemId, float[] vector) {
-    put(itemId, vector, -2f);
+    put(itemId, vector, Float.NEGATIVE_INFINITY); // no cosine is below it: never re-link at once
   }
 
   private void put(String itemId, float[] vector, float relinkNowBelow) {
