@@ -94,4 +94,32 @@ class InteractionStoreTest {
     assertEquals(5, e.total());
     assertEquals(new InteractionStore.Exposures(0, 0), store.exposures("never-seen", day2).toCompletableFuture().join());
   }
+
+  @Test
+  void aLargeBatchOfManyUsersAndItemsLandsWhole() {
+    // More rows than one replica batch holds, several rows per user, an item counted many times.
+    Instant at = Instant.parse("2026-11-23T08:00:00Z");
+    List<HistoryEntry> entries = new ArrayList<>();
+    Map<String, InteractionStore.CountDelta> counts = new java.util.HashMap<>();
+    for (int i = 0; i < 1_000; i++) {
+      entries.add(new HistoryEntry("many-u" + (i % 300), "many-i" + (i % 250), "click", at.plusMillis(i)));
+      counts.merge("many-i" + (i % 250), new InteractionStore.CountDelta(1, i % 2), InteractionStore.CountDelta::plus);
+    }
+    store.appendHistory(entries).toCompletableFuture().join();
+    store.addCounts(counts, at).toCompletableFuture().join();
+    for (int u : new int[] {0, 7, 299}) {
+      List<HistoryEntry> h = store.history("many-u" + u, 500).toCompletableFuture().join();
+      assertEquals(u < 100 ? 4 : 3, h.size(), "rows of many-u" + u);
+      assertEquals(at.plusMillis(u + 300L * (h.size() - 1)), h.get(0).ts(), "newest first");
+    }
+    long rows = 0;
+    for (int u = 0; u < 300; u++) {
+      rows += session.execute("SELECT count(*) FROM interaction_store.user_history WHERE user_id = ?", "many-u" + u)
+          .one().getLong(0);
+    }
+    assertEquals(1_000, rows);
+    for (int item : new int[] {0, 3, 249}) {
+      assertEquals(new InteractionStore.Exposures(4, 4), store.exposures("many-i" + item, at).toCompletableFuture().join());
+    }
+  }
 }

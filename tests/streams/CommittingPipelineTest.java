@@ -169,6 +169,51 @@ class CommittingPipelineTest {
   }
 
   @Test
+  void batchesInFlightOverlapButCommitOnlyInOrder() throws Exception {
+    KafkaTopics topics = StreamsFixtures.freshTopics("inflight", 10, Duration.ofMillis(50));
+    List<Interaction> events = interactions(60, 6);
+    List<CompletableFuture<Done>> held = java.util.Collections.synchronizedList(new ArrayList<>());
+    Set<Interaction> applied = ConcurrentHashMap.newKeySet();
+    Function<List<Seen>, CompletionStage<Done>> effect = batch -> {
+      CompletableFuture<Done> done = new CompletableFuture<>();
+      held.add(done);
+      return done.thenApply(ok -> {
+        batch.forEach(b -> applied.add(b.event()));
+        return ok;
+      });
+    };
+    try (InteractionProducer producer = new InteractionProducer(system, topics);
+        DeadLetters deadLetters = new DeadLetters(system, topics)) {
+      join(producer.send(events));
+      String group = topics.groupPrefix() + "-inflight";
+      Consumer.DrainingControl<Done> control = CommittingPipeline.run(system, topics, topics.interactions(),
+          "inflight", SEEN, effect, deadLetters, 3);
+      await("three batches in flight at once", () -> held.size() == 3, held::size);
+      held.get(2).complete(Done.getInstance());
+      held.get(1).complete(Done.getInstance());
+      // Deliberate wait: long enough for a wrongly ordered commit of the two finished batches to reach Kafka.
+      Thread.sleep(1000);
+      assertEquals(0, committedSum(group, topics.interactions()), "nothing committed before the first batch is done");
+      assertEquals(3, held.size(), "no fourth batch while three are in flight");
+      held.get(0).complete(Done.getInstance());
+      await("every batch applied", () -> {
+        synchronized (held) {
+          held.forEach(f -> f.complete(Done.getInstance()));
+        }
+        return applied.size() == events.size();
+      }, applied::size);
+      await("all committed", () -> {
+        try {
+          return committedSum(group, topics.interactions()) == events.size();
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      control.drainAndShutdown(system.executionContext()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aNewPipelineOfTheSameGroupResumesAfterTheCommittedOffsets() throws Exception {
     KafkaTopics topics = StreamsFixtures.freshTopics("resume", 8, Duration.ofMillis(50));
     List<Interaction> events = interactions(70, 7);

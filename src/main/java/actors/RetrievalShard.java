@@ -109,9 +109,14 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   // ---- behavior ----
 
-  public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source) {
+  /**
+   * @param graphWork where graph rebuilds and compactions run: one per node, so their CPU is bounded per node
+   *     ({@link retrieval.DutyCycleExecutor})
+   */
+  public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source,
+      java.util.concurrent.Executor graphWork) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source))
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source, graphWork))
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
     // Start every shard now: each rebuilds its index before the first recall needs it.
     for (int s = 0; s < shards; s++) {
@@ -119,8 +124,15 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     }
   }
 
+  /** A shard whose graph upkeep runs on the blocking dispatcher, unbounded (tests). */
   public static Behavior<Command> create(int shard, IndexParams params, ItemSource source) {
-    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source));
+    return create(shard, params, source, null);
+  }
+
+  public static Behavior<Command> create(int shard, IndexParams params, ItemSource source,
+      java.util.concurrent.Executor graphWork) {
+    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source,
+        graphWork != null ? graphWork : ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking())));
   }
 
   private final int shard;
@@ -128,10 +140,13 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   private boolean ready;
   private boolean compacting;
   private long rebuilt;
+  private final java.util.concurrent.Executor graphWork;
 
-  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source) {
+  private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source,
+      java.util.concurrent.Executor graphWork) {
     super(ctx);
     this.shard = shard;
+    this.graphWork = graphWork;
     this.catalog = new ShardCatalog(new VectorIndex(params));
     ctx.getLog().info("retrieval shard {} rebuilding from the store", shard);
     var self = ctx.getSelf();
@@ -304,16 +319,20 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   }
 
   /**
-   * Compaction rebuilds the graph without deleted nodes on a copy; it runs on the blocking dispatcher while
-   * this actor goes on answering searches and applying upserts (the index replays them onto the copy).
+   * Compaction rebuilds the graph without deleted nodes on a copy; it runs on the node's graph-work executor
+   * while this actor goes on answering searches and applying upserts (the index replays them onto the copy).
    */
   private void compactIfNeeded() {
     if (compacting) return;
+    CompletableFuture<Boolean> done;
+    try {
+      done = CompletableFuture.supplyAsync(catalog::compactIfNeeded, graphWork);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      return; // the node is stopping
+    }
     compacting = true;
-    var executor = getContext().getSystem().dispatchers().lookup(DispatcherSelector.blocking());
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(catalog::compactIfNeeded, executor),
-        (compacted, failure) -> new CompactionFinished(Boolean.TRUE.equals(compacted),
-            failure == null ? null : failure.toString()));
+    getContext().pipeToSelf(done, (compacted, failure) -> new CompactionFinished(Boolean.TRUE.equals(compacted),
+        failure == null ? null : failure.toString()));
   }
 
   private Behavior<Command> onCompactionFinished(CompactionFinished done) {

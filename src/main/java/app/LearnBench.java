@@ -63,6 +63,7 @@ final class LearnBench {
           + config.getString("thermocline.learner.group");
       long start = System.nanoTime();
       produce(node);
+      CpuClock cpu = new CpuClock(node);
       System.out.printf("produced %,d events in %.1f s; learning …%n", o.events, (System.nanoTime() - start) / 1e9);
       long consumed = 0;
       long lastPrint = System.nanoTime();
@@ -94,44 +95,78 @@ final class LearnBench {
           org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers()));
       long historyAt = committed(admin, historyGroup);
       long learnedAt = System.nanoTime();
-      // One more freshness round, so the last changes are served and counted.
-      Thread.sleep(2 * config.getDuration("thermocline.learner.freshness-interval").toMillis() + 1000);
-      var staleness = node.freshness().staleness();
       System.out.printf("learned from %,d records (%,d positives, %,d on unknown items) in %.1f s: %.0f records/s%n",
           o.events, node.learner().learned(), node.learner().skippedUnknownItems(), seconds, eventsPerS);
-      System.out.printf("served-vector staleness over %,d re-indexed changes: p50 %.2f s, p99 %.2f s, max %.2f s%n",
-          staleness.getTotalCount(), staleness.getValueAtPercentile(50) / 1e3,
-          staleness.getValueAtPercentile(99) / 1e3, staleness.getMaxValue() / 1e3);
       GraphHealth after = graphHealth(node, config);
       System.out.printf("graph recall@50 against exact search after learning: %.4f (%,d items drifted from their "
           + "graph links)%n", after.recall(), after.drifted());
-      // The shards rebuild their graphs in the background until few items have drifted: how long that takes.
-      long catchUpStart = System.nanoTime();
-      GraphHealth caughtUp = after;
-      double share = config.getDouble("thermocline.retrieval.compact-deleted-fraction");
-      while (caughtUp.drifted() >= share * o.items && System.nanoTime() - catchUpStart < 300_000_000_000L) {
-        Thread.sleep(2000);
-        caughtUp = graphHealth(node, config);
-      }
-      double catchUpS = (System.nanoTime() - catchUpStart) / 1e9;
-      System.out.printf("graph recall@50 %.1f s later, the graphs rebuilt: %.4f (%,d drifted); at 4x ef: %.4f "
-          + "(how hard the learned vectors are to search, apart from the graph's age)%n", catchUpS, caughtUp.recall(),
-          caughtUp.drifted(), graphHealth(node, config, 4).recall());
       while (committed(admin, historyGroup) < o.events && System.nanoTime() - learnedAt < 900_000_000_000L) {
         Thread.sleep(500);
       }
       admin.close();
       double historyLagS = (System.nanoTime() - learnedAt) / 1e9;
+      double endToEnd = o.events / (seconds + historyLagS);
+      // CPU of each process from the first record to the last one through both consumers, per record.
+      double[] perRecordUs = cpu.usedSeconds();
+      for (int i = 0; i < perRecordUs.length; i++) perRecordUs[i] = perRecordUs[i] * 1e6 / o.events;
       System.out.printf("interactions consumer (histories, counters) at %,d of %,d records when learning finished; "
-          + "caught up %.1f s later: %.0f records/s end to end%n", historyAt, o.events, historyLagS,
-          o.events / (seconds + historyLagS));
+          + "caught up %.1f s later: %.0f records/s end to end%n", historyAt, o.events, historyLagS, endToEnd);
+      System.out.printf("CPU per record, both consumers, first record to last: node %.0f µs, Cassandra %.0f µs, "
+          + "Kafka %.0f µs; the node alone (Cassandra and Kafka on their own machines) would take %.0f records/s "
+          + "on %d cores%n", perRecordUs[0], perRecordUs[1], perRecordUs[2],
+          Runtime.getRuntime().availableProcessors() * 1e6 / perRecordUs[0], Runtime.getRuntime().availableProcessors());
+      // One more freshness round, so the last changes are served and counted.
+      Thread.sleep(2 * config.getDuration("thermocline.learner.freshness-interval").toMillis() + 1000);
+      var staleness = node.freshness().staleness();
+      System.out.printf("served-vector staleness over %,d re-indexed changes: p50 %.2f s, p99 %.2f s, max %.2f s%n",
+          staleness.getTotalCount(), staleness.getValueAtPercentile(50) / 1e3,
+          staleness.getValueAtPercentile(99) / 1e3, staleness.getMaxValue() / 1e3);
+      // The shards rebuild their graphs in the background until few items have drifted: how long that takes.
+      GraphHealth caughtUp = graphHealth(node, config);
+      double share = config.getDouble("thermocline.retrieval.compact-deleted-fraction");
+      while (caughtUp.drifted() >= share * o.items && System.nanoTime() - learnedAt < 600_000_000_000L) {
+        Thread.sleep(2000);
+        caughtUp = graphHealth(node, config);
+      }
+      double catchUpS = (System.nanoTime() - learnedAt) / 1e9;
+      System.out.printf("graph recall@50 %.1f s after learning, the graphs rebuilt: %.4f (%,d drifted); at 4x ef: "
+          + "%.4f (how hard the learned vectors are to search, apart from the graph's age)%n", catchUpS,
+          caughtUp.recall(), caughtUp.drifted(), graphHealth(node, config, 4).recall());
       System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d "
           + "graph_recall50_before=%.4f graph_recall50_after=%.4f graph_catchup_s=%.1f "
-          + "graph_recall50_caught_up=%.4f consumers_events_per_s=%.0f%n", eventsPerS,
+          + "graph_recall50_caught_up=%.4f consumers_events_per_s=%.0f node_cpu_us_per_record=%.0f "
+          + "cassandra_cpu_us_per_record=%.0f kafka_cpu_us_per_record=%.0f%n", eventsPerS,
           staleness.getValueAtPercentile(99) / 1e3, node.learner().learned(), o.items, before.recall(),
-          after.recall(), catchUpS, caughtUp.recall(), o.events / (seconds + historyLagS));
+          after.recall(), catchUpS, caughtUp.recall(), endToEnd, perRecordUs[0], perRecordUs[1], perRecordUs[2]);
     }
     return 0;
+  }
+
+  /** CPU time of this JVM (the node) and of the embedded Cassandra and Kafka since it was made. */
+  private static final class CpuClock {
+    private final long[] pids;
+    private final double[] startSeconds;
+
+    CpuClock(Node node) {
+      pids = new long[] {ProcessHandle.current().pid(), node.cassandraPid().orElse(-1), node.kafkaPid().orElse(-1)};
+      startSeconds = now();
+    }
+
+    /** Seconds of CPU each process used since; 0 for one that is not running here. */
+    double[] usedSeconds() {
+      double[] now = now();
+      for (int i = 0; i < now.length; i++) now[i] -= startSeconds[i];
+      return now;
+    }
+
+    private double[] now() {
+      double[] out = new double[pids.length];
+      for (int i = 0; i < pids.length; i++) {
+        out[i] = ProcessHandle.of(pids[i]).flatMap(p -> p.info().totalCpuDuration())
+            .map(d -> d.toNanos() / 1e9).orElse(0.0);
+      }
+      return out;
+    }
   }
 
   /** Records the consumer group has committed, over all partitions of the interactions topic. */

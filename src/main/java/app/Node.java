@@ -192,7 +192,10 @@ public final class Node implements AutoCloseable {
         config.getDuration("thermocline.items.register-batch-window"));
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
-    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items);
+    var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep",
+        config.getDouble("thermocline.retrieval.graph-upkeep-share"));
+    system.getWhenTerminated().thenRun(graphWork::close);
+    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork);
     RecallService recall = new RecallService(system, interactions::history, items.shards(),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
@@ -289,6 +292,15 @@ public final class Node implements AutoCloseable {
 
   public int adminPort() {
     return adminApi.localAddress().getPort();
+  }
+
+  /** Process ids of the embedded servers this node started (for CPU accounting in benchmarks). */
+  public java.util.OptionalLong cassandraPid() {
+    return cassandra == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(cassandra.pid());
+  }
+
+  public java.util.OptionalLong kafkaPid() {
+    return kafka == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(kafka.pid());
   }
 
   public String kafkaBootstrapServers() {

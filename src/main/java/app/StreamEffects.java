@@ -28,7 +28,7 @@ import streams.Interaction;
 /**
  * What consumed records do. Interactions: user histories, exposure counters, shard popularity. Items topic:
  * the same registration as {@code POST /v1/items}. Both are safe to repeat (the pipeline is at-least-once):
- * history rows and registrations are idempotent; counters may recount one batch after a crash.
+ * history rows and registrations are idempotent; counters may recount the batches in flight after a crash.
  */
 public final class StreamEffects {
 

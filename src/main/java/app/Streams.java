@@ -45,7 +45,8 @@ final class Streams implements AutoCloseable {
     InteractionProducer producer = new InteractionProducer(system, topics);
     DeadLetters deadLetters = new DeadLetters(system, topics);
     var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
-        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters);
+        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters,
+        config.getInt("thermocline.kafka.consumer.interactions-in-flight"));
     var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
         deadLetters);
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());

@@ -1,9 +1,11 @@
 package storage;
 
+import com.datastax.oss.driver.api.core.CqlIdentifier;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.Row;
 import java.time.Instant;
@@ -40,16 +42,17 @@ public final class InteractionStore {
   public record Exposures(long today, long total) {}
 
   private final CqlSession session;
+  private final CqlIdentifier keyspace;
   private final PreparedStatement insertHistory;
   private final PreparedStatement selectHistory;
   private final PreparedStatement trimHistory;
   private final PreparedStatement addDaily;
-  private final PreparedStatement addTotal;
   private final PreparedStatement selectDaily;
   private final PreparedStatement selectTotal;
 
   public InteractionStore(CqlSession session, String keyspace) {
     this.session = session;
+    this.keyspace = CqlIdentifier.fromCql(keyspace);
     insertHistory = session.prepare("INSERT INTO " + keyspace + ".user_history (user_id, ts, item_id, type) "
         + "VALUES (?, ?, ?, ?)");
     selectHistory = session.prepare("SELECT user_id, ts, item_id, type FROM " + keyspace
@@ -57,11 +60,12 @@ public final class InteractionStore {
     trimHistory = session.prepare("DELETE FROM " + keyspace + ".user_history WHERE user_id = ? AND ts < ?");
     addDaily = session.prepare("UPDATE " + keyspace + ".item_daily_counts SET impressions = impressions + ?, "
         + "positives = positives + ? WHERE item_id = ? AND day = ?");
-    addTotal = session.prepare("UPDATE " + keyspace + ".item_total_counts SET impressions = impressions + ?, "
-        + "positives = positives + ? WHERE item_id = ?");
     selectDaily = session.prepare("SELECT impressions FROM " + keyspace
         + ".item_daily_counts WHERE item_id = ? AND day = ?");
-    selectTotal = session.prepare("SELECT impressions FROM " + keyspace + ".item_total_counts WHERE item_id = ?");
+    // The total is the sum of the item's days (one partition): a second counter table for it doubled the cost
+    // of every counter write, while totals are read only by GET /v1/items and a shard's start.
+    selectTotal = session.prepare("SELECT sum(impressions) FROM " + keyspace
+        + ".item_daily_counts WHERE item_id = ?");
   }
 
   /**
@@ -71,15 +75,24 @@ public final class InteractionStore {
   public CompletionStage<Void> appendHistory(List<HistoryEntry> entries) {
     Map<String, List<HistoryEntry>> byUser = new LinkedHashMap<>();
     for (HistoryEntry e : entries) byUser.computeIfAbsent(e.userId(), u -> new ArrayList<>()).add(e);
-    List<CompletableFuture<Void>> writes = new ArrayList<>();
-    for (var user : byUser.entrySet()) {
-      // One partition per batch: an unlogged single-partition batch is one mutation.
-      var batch = BatchStatement.builder(BatchType.UNLOGGED);
-      for (HistoryEntry e : user.getValue()) batch.addStatement(insertHistory.bind(e.userId(), e.ts(), e.itemId(), e.type()));
-      CompletionStage<?> write = session.executeAsync(batch.build());
-      if (trimDue(user.getKey(), user.getValue())) write = write.thenCompose(rs -> trim(user.getKey()));
-      writes.add(write.thenApply(ignored -> (Void) null).toCompletableFuture());
+    List<BoundStatement> inserts = new ArrayList<>(entries.size());
+    for (List<HistoryEntry> user : byUser.values()) {
+      for (HistoryEntry e : user) inserts.add(insertHistory.bind(e.userId(), e.ts(), e.itemId(), e.type()));
     }
+    // Trims wait for all the rows: a trim must see the rows it cuts behind.
+    return executeAll(ReplicaBatches.of(session, keyspace, inserts, 1, BatchType.UNLOGGED,
+        ReplicaBatches.MAX_STATEMENTS)).thenCompose(written -> {
+          List<CompletableFuture<Void>> trims = new ArrayList<>();
+          for (var user : byUser.entrySet()) {
+            if (trimDue(user.getKey(), user.getValue())) trims.add(trim(user.getKey()).toCompletableFuture());
+          }
+          return CompletableFuture.allOf(trims.toArray(CompletableFuture[]::new));
+        });
+  }
+
+  private CompletionStage<Void> executeAll(List<BatchStatement> batches) {
+    List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>(batches.size());
+    for (BatchStatement b : batches) writes.add(session.executeAsync(b).toCompletableFuture());
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
   }
 
@@ -124,16 +137,13 @@ public final class InteractionStore {
   /** Adds exposure and positive counts per item for the UTC day of {@code at}. */
   public CompletionStage<Void> addCounts(Map<String, CountDelta> deltas, Instant at) {
     LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
-    List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>();
+    List<BoundStatement> updates = new ArrayList<>(deltas.size());
     for (var e : deltas.entrySet()) {
       CountDelta d = e.getValue();
-      // Both tables are partitioned by item: one counter batch is one mutation (one lock, one request).
-      writes.add(session.executeAsync(BatchStatement.builder(BatchType.COUNTER)
-          .addStatement(addDaily.bind(d.impressions(), d.positives(), e.getKey(), day))
-          .addStatement(addTotal.bind(d.impressions(), d.positives(), e.getKey()))
-          .build()).toCompletableFuture());
+      updates.add(addDaily.bind(d.impressions(), d.positives(), e.getKey(), day));
     }
-    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
+    return executeAll(ReplicaBatches.of(session, keyspace, updates, 1, BatchType.COUNTER,
+        ReplicaBatches.MAX_STATEMENTS));
   }
 
   public CompletionStage<Exposures> exposures(String itemId, Instant now) {
@@ -144,6 +154,6 @@ public final class InteractionStore {
   }
 
   private static long count(Row row) {
-    return row == null || row.isNull("impressions") ? 0 : row.getLong("impressions");
+    return row == null || row.isNull(0) ? 0 : row.getLong(0);
   }
 }

@@ -61,11 +61,14 @@ import org.slf4j.LoggerFactory;
  * Cassandra) stalls consumption instead of losing data. An effect must complete (use timeouts in it): one that
  * never completes stalls the stream.
  *
- * <p><b>Order:</b> one consumer per pipeline and effects one at a time ({@code mapAsync(1)}), so batches see
- * records in partition order and a batch's effect completes before the next one starts. Per-partition
- * sub-streams would overlap effects of different partitions, but effects of different partitions touch shared
- * state (one item's rows are updated by many users' events, which are spread over all partitions), so the
- * simpler total order is kept; an effect may parallelise inside its batch.
+ * <p><b>Order:</b> one consumer per pipeline and, by default, effects one at a time ({@code mapAsync(1)}), so
+ * batches see records in partition order and a batch's effect completes before the next one starts.
+ * Per-partition sub-streams would overlap effects of different partitions, but effects of different partitions
+ * touch shared state (one item's rows are updated by many users' events, which are spread over all
+ * partitions), so the simpler total order is kept; an effect may parallelise inside its batch. A pipeline
+ * whose effects commute (history rows, counter increments) may run {@code inFlight} batches at once: offsets
+ * are still committed in order, each only after its own and every earlier batch's effect completed, and a crash
+ * re-delivers every batch in flight.
  *
  * <p><b>Backpressure:</b> a slow effect stops demand; groupedWithin holds at most one batch, and Alpakka pauses
  * the partitions when its buffer is full, so memory stays bounded however far behind the consumer is.
@@ -95,14 +98,28 @@ public final class CommittingPipeline {
    */
   public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
       String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters) {
-    return run(system, topics, topic, groupSuffix, parse, effect, deadLetters,
-        restartSettings(system.settings().config()));
+    return run(system, topics, topic, groupSuffix, parse, effect, deadLetters, 1);
   }
 
-  /** As above with explicit restart settings. */
+  /** As above with up to {@code inFlight} batches' effects running at once (effects that commute only). */
+  public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
+      String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
+      int inFlight) {
+    return run(system, topics, topic, groupSuffix, parse, effect, deadLetters,
+        restartSettings(system.settings().config()), inFlight);
+  }
+
+  /** As above with explicit restart settings, one batch at a time. */
   public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
       String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
       RestartSettings restart) {
+    return run(system, topics, topic, groupSuffix, parse, effect, deadLetters, restart, 1);
+  }
+
+  private static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
+      String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
+      RestartSettings restart, int inFlight) {
+    if (inFlight < 1) throw new IllegalArgumentException("inFlight must be >= 1, got " + inFlight);
     String group = topics.groupPrefix() + "-" + groupSuffix;
     ConsumerSettings<byte[], byte[]> consumer = consumerSettings(system, topics, group);
     // Each element is already a micro-batch whose effect is done: commit it at once. Aggregating further would
@@ -115,7 +132,7 @@ public final class CommittingPipeline {
             .committableSource(consumer, Subscriptions.topics(topic))
             .mapAsync(SCREEN_PARALLELISM, m -> screen(m, parse, deadLetters, group))
             .groupedWithin(topics.batchSize(), topics.batchWindow())
-            .mapAsync(1, batch -> apply(batch, effect, group))
+            .mapAsync(inFlight, batch -> apply(batch, effect, group))
             .via(Committer.flow(committer))
             .watchTermination(control::attach))
         // Stops the stream while it waits to restart, when there is no consumer to stop.
