@@ -70,11 +70,13 @@ public final class Node implements AutoCloseable {
   private final LearnerState learnerState;
   private final ServerBinding api;
   private final ServerBinding adminApi;
+  private final retrieval.DutyCycleExecutor graphWork;
 
   private Node(Settings settings, EmbeddedCassandra cassandra, EmbeddedKafka kafka, ActorSystem<Void> system,
       ItemService items, RecallService recall, StoreAdmin admin, Streams streams, FreshnessQueue freshness,
       LearnerState learnerState, ServerBinding api,
-      ServerBinding adminApi) {
+      ServerBinding adminApi, retrieval.DutyCycleExecutor graphWork) {
+    this.graphWork = graphWork;
     this.streams = streams;
     this.freshness = freshness;
     this.learnerState = learnerState;
@@ -231,7 +233,7 @@ public final class Node implements AutoCloseable {
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
     return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, freshness, learnerState, api,
-        adminApi);
+        adminApi, graphWork);
   }
 
   /**
@@ -292,6 +294,11 @@ public final class Node implements AutoCloseable {
 
   public int adminPort() {
     return adminApi.localAddress().getPort();
+  }
+
+  /** CPU the graph rebuilds and compactions of this node's shards used so far. */
+  public double graphUpkeepCpuSeconds() {
+    return graphWork.busyNanos() / 1e9;
   }
 
   /** Process ids of the embedded servers this node started (for CPU accounting in benchmarks). */
