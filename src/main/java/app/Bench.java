@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
     subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class, Bench.Learn.class,
-        Bench.Quality.class})
+        Bench.Quality.class, Bench.Writes.class})
 final class Bench implements Runnable {
 
   @Override
@@ -43,6 +43,34 @@ final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new StoreBench(this).run();
+    }
+  }
+
+  @Command(name = "writes", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "The interactions consumer's Cassandra writes (history rows, exposure counters): Cassandra CPU "
+          + "per record and records/s, replica batches against one request per row, in the same run.")
+  static final class Writes implements Callable<Integer> {
+    @Option(names = "--records", defaultValue = "100000", description = "records per timed phase")
+    long records;
+
+    @Option(names = "--batch", defaultValue = "2000", description = "records per consumer batch")
+    int batch;
+
+    @Option(names = "--items", defaultValue = "50000", description = "distinct items (Zipf)")
+    int items;
+
+    @Option(names = "--users", defaultValue = "100000", description = "distinct users (uniform)")
+    int users;
+
+    @Option(names = "--seed", defaultValue = "7")
+    long seed;
+
+    @Option(names = "--dir", defaultValue = "target/bench-writes", description = "scratch folder (wiped first)")
+    String dir;
+
+    @Override
+    public Integer call() throws Exception {
+      return new WritesBench(this).run();
     }
   }
 
