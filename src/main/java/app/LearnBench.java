@@ -97,6 +97,7 @@ final class LearnBench {
       long learnedAt = System.nanoTime();
       System.out.printf("learned from %,d records (%,d positives, %,d on unknown items) in %.1f s: %.0f records/s%n",
           o.events, node.learner().learned(), node.learner().skippedUnknownItems(), seconds, eventsPerS);
+      System.out.printf("learner batch phases: %s%n", node.learner().timings());
       double measuringFrom = cpu.usedSeconds()[0];
       GraphHealth after = graphHealth(node, config);
       double measuring = cpu.usedSeconds()[0] - measuringFrom; // the bench's own exact scans, not the node's work

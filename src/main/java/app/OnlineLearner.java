@@ -100,6 +100,7 @@ public final class OnlineLearner implements AutoCloseable {
   private final AtomicInteger batches = new AtomicInteger();
   private final AtomicLong learned = new AtomicLong();
   private final AtomicLong skippedUnknownItems = new AtomicLong();
+  private final BatchTimings timings = new BatchTimings();
   private UniqueKillSwitch killSwitch;
   private volatile String topic;
   private CompletionStage<Done> done;
@@ -206,10 +207,12 @@ public final class OnlineLearner implements AutoCloseable {
           .thenApply(ignored -> Done.getInstance());
     }
     FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
+    long[] mark = {System.nanoTime()};
     return deadLettered
-        .thenCompose(ignored -> compute(first, last, positives, estimator))
+        .thenCompose(ignored -> compute(first, last, positives, estimator, mark))
         .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes())
             .thenCompose(ignored -> {
+              mark[0] = lap(BatchTimings.Phase.INTENT, mark[0]);
               int n = computed.intent().deltas().size();
               if (options.failAfterBatches() > 0 && batches.incrementAndGet() == options.failAfterBatches()) {
                 // Fault injection for the exactly-once test: half the ranges get the batch, then a crash.
@@ -219,8 +222,12 @@ public final class OnlineLearner implements AutoCloseable {
               }
               return apply(partition, computed.intent(), n);
             })
-            .thenCompose(ignored -> state.advance(group, partition, last + 1))
+            .thenCompose(ignored -> {
+              mark[0] = lap(BatchTimings.Phase.APPLY, mark[0]);
+              return state.advance(group, partition, last + 1);
+            })
             .thenApply(ignored -> {
+              lap(BatchTimings.Phase.ADVANCE, mark[0]);
               learned.addAndGet(computed.examples());
               freshness.changed(computed.items());
               return Done.getInstance();
@@ -230,8 +237,19 @@ public final class OnlineLearner implements AutoCloseable {
   private record Computed(LearnerIntent intent, List<String> items, int examples) {}
 
   /** Forward and backward of one batch, turned into deltas per range. */
+  private long lap(BatchTimings.Phase phase, long from) {
+    long now = System.nanoTime();
+    timings.record(phase, from, now);
+    return now;
+  }
+
+  /** Phase latencies of the batches so far (a diagnostic for benchmarks and operators). */
+  public String timings() {
+    return timings.summary();
+  }
+
   private CompletionStage<Computed> compute(long first, long last, List<Positive> positives,
-      FrequencyEstimator estimator) {
+      FrequencyEstimator estimator, long[] mark) {
     List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
         .map(p -> p.event().itemId()).toList()));
     return store.findRecent(itemIds).thenCompose(known -> {
@@ -263,6 +281,7 @@ public final class OnlineLearner implements AutoCloseable {
       }
       for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
       return rows.read(keys).thenApply(fetched -> {
+        mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
         List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
         for (int i = 0; i < items.size(); i++) {
           ItemRecord item = items.get(i);
@@ -278,8 +297,10 @@ public final class OnlineLearner implements AutoCloseable {
         float[] thetaOffsets = fetched.get(FusionService.thetaRow());
         OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
             estimator).computeGrouped(step, options.softmaxBatch());
-        return new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
+        Computed computed = new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
             items.stream().map(ItemRecord::itemId).toList(), usable.size());
+        mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
+        return computed;
       });
     });
   }
