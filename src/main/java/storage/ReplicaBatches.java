@@ -37,7 +37,7 @@ final class ReplicaBatches {
   /**
    * Splits {@code statements} into batches of at most {@code maxStatements}, each to one replica set. Statements
    * of the same partition stay in input order within their group; {@code atomicGroups} of consecutive statements
-   * (e.g. an item's daily and total counters) are never split across batches.
+   * (e.g. rows that must land together) are never split across batches.
    */
   static List<BatchStatement> of(CqlSession session, CqlIdentifier keyspace, List<BoundStatement> statements,
       int atomicGroup, BatchType type, int maxStatements) {
