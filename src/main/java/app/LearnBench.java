@@ -176,12 +176,14 @@ final class LearnBench {
 
     private double[] now() {
       double[] out = new double[pids.length];
-      for (int i = 0; i < pids.length; i++) {
-        out[i] = ProcessHandle.of(pids[i]).flatMap(p -> p.info().totalCpuDuration())
-            .map(d -> d.toNanos() / 1e9).orElse(0.0);
-      }
+      for (int i = 0; i < pids.length; i++) out[i] = cpuSeconds(pids[i]);
       return out;
     }
+  }
+
+  /** CPU seconds a process has used so far; 0 for one that is not running (or not known). */
+  static double cpuSeconds(long pid) {
+    return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(0.0);
   }
 
   /** Records the consumer group has committed, over all partitions of the interactions topic. */

@@ -113,8 +113,7 @@ final class WritesBench {
   }
 
   private static long cpuNanos(long pid) {
-    return ProcessHandle.of(pid).flatMap(p -> p.info().totalCpuDuration()).map(java.time.Duration::toNanos)
-        .orElseThrow(() -> new IllegalStateException("no CPU time for Cassandra (pid " + pid + ")"));
+    return (long) (LearnBench.cpuSeconds(pid) * 1e9);
   }
 
   /** The baseline: the same rows, one request each, all of a batch in flight at once. */
