@@ -43,6 +43,12 @@ class BucketRangePersistenceTest {
 
     try (Node node = TestNodes.start(config)) {
       assertArrayEquals(before, rows(node), "rows after restart");
+      // The recovered range is readable on its node without a message, and reads the same rows.
+      embedding.SharedRows local = LocalRanges.get(node.system()).find(ENTITY);
+      assertNotNull(local, "a recovered range registers its rows for same-node readers");
+      int[] touched = new int[DeltaStream.TOUCHED_ROWS];
+      for (int i = 0; i < touched.length; i++) touched[i] = i;
+      assertArrayEquals(before, local.read(touched), "same-node read after restart");
       BucketRange.Summary after = summary(node);
       assertEquals(summaryBefore.opsApplied(), after.opsApplied());
       assertEquals(summaryBefore.rowsUpdated(), after.rowsUpdated());

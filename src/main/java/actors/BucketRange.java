@@ -7,19 +7,23 @@ import akka.actor.typed.javadsl.Behaviors;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import akka.cluster.sharding.typed.javadsl.Entity;
 import akka.cluster.sharding.typed.javadsl.EntityTypeKey;
+import akka.actor.typed.PostStop;
 import akka.persistence.typed.PersistenceId;
+import akka.persistence.typed.RecoveryCompleted;
 import akka.persistence.typed.SnapshotAdapter;
 import akka.persistence.typed.javadsl.CommandHandlerWithReply;
 import akka.persistence.typed.javadsl.EventHandler;
 import akka.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import akka.persistence.typed.javadsl.ReplyEffect;
 import akka.persistence.typed.javadsl.RetentionCriteria;
+import akka.persistence.typed.javadsl.SignalHandler;
 import embedding.DeltaKernel;
 import embedding.ItemHasher;
 import embedding.Occupancy;
 import embedding.RecentOps;
 import embedding.RowBlock;
 import embedding.RowPatch;
+import embedding.SharedRows;
 import embedding.StoreLayout;
 import embedding.StoreSettings;
 import embedding.TierSpec;
@@ -33,7 +37,9 @@ import java.util.List;
  *
  * <p>The state is mutable for memory's sake (a range is megabytes of packed rows): only the event handler
  * mutates it, and snapshots are encoded to immutable bytes on the entity's own thread by the snapshot
- * adapter, never shared with the snapshot store while the entity goes on.
+ * adapter, never shared with the snapshot store while the entity goes on. Readers on the same node read the rows
+ * through {@link LocalRanges} (under a lock that the event handler's changes take) instead of queueing a
+ * {@link ReadRows} behind the journal writes in flight.
  */
 public final class BucketRange
     extends EventSourcedBehaviorWithEnforcedReplies<BucketRange.Command, BucketRange.Event, BucketRange.State> {
@@ -112,8 +118,9 @@ public final class BucketRange
 
   // ---- state ----
 
-  /** Mutable; changed only by the event handler. */
+  /** Mutable; changed only by the event handler, row changes inside {@link SharedRows#update}. */
   public static final class State {
+    final SharedRows shared;
     final RowBlock block;
     final Occupancy occupancy;
     final RecentOps recentOps;
@@ -122,6 +129,7 @@ public final class BucketRange
     long lastUpdateMillis;
 
     State(RowBlock block, Occupancy occupancy, RecentOps recentOps) {
+      this.shared = new SharedRows(block);
       this.block = block;
       this.occupancy = occupancy;
       this.recentOps = recentOps;
@@ -129,7 +137,7 @@ public final class BucketRange
 
     State applyPatch(String opId, long atMillis, byte[] patchBytes) {
       RowPatch patch = RowPatch.fromBytes(patchBytes);
-      patch.applyTo(block);
+      shared.update(() -> patch.applyTo(block));
       recentOps.remember(opId);
       opsApplied++;
       rowsUpdated += patch.size();
@@ -138,7 +146,7 @@ public final class BucketRange
     }
 
     State addOccupant(OccupantAdded e) {
-      if (e.resetRow()) block.resetRow(e.row());
+      if (e.resetRow()) shared.update(() -> block.resetRow(e.row()));
       occupancy.add(e.row());
       recentOps.remember(e.opId());
       opsApplied++;
@@ -169,7 +177,7 @@ public final class BucketRange
   }
 
   public static Behavior<Command> create(String entityId, StoreSettings settings) {
-    return Behaviors.setup(ctx -> new BucketRange(entityId, settings));
+    return Behaviors.setup(ctx -> new BucketRange(entityId, settings, LocalRanges.get(ctx.getSystem())));
   }
 
   private final String entityId;
@@ -178,8 +186,9 @@ public final class BucketRange
   private final StoreSettings settings;
   private final DeltaKernel kernel;
   private final ItemHasher opSeeds;
+  private final LocalRanges localRanges;
 
-  private BucketRange(String entityId, StoreSettings settings) {
+  private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId));
     this.entityId = entityId;
     this.tier = StoreLayout.tierOfEntity(entityId);
@@ -191,6 +200,7 @@ public final class BucketRange
     this.settings = settings;
     this.kernel = new DeltaKernel(settings.optimizer(), settings.layout().dim());
     this.opSeeds = new ItemHasher((int) settings.layout().tableSeed(tier));
+    this.localRanges = localRanges;
   }
 
   @Override
@@ -336,6 +346,15 @@ public final class BucketRange
         .onEvent(OccupantAdded.class, State::addOccupant)
         .onEvent(OccupantsAdded.class, State::addOccupants)
         .onEvent(OccupantRemoved.class, State::removeOccupant)
+        .build();
+  }
+
+  /** Same-node readers see the rows once recovery is complete, and no longer once the entity stops. */
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), s -> localRanges.register(entityId, s.shared))
+        .onSignal(PostStop.instance(), s -> localRanges.unregister(entityId, s.shared))
         .build();
   }
 

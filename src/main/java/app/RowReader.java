@@ -1,8 +1,11 @@
 package app;
 
 import actors.BucketRange;
+import actors.LocalRanges;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import embedding.Fp16;
+import embedding.SharedRows;
 import embedding.StoreLayout;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +17,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** Reads rows of any table of the store with one ask per bucket range, however many rows are asked for. */
+/**
+ * Reads rows of any table of the store: directly from the ranges running on this node ({@link LocalRanges}), with
+ * one ask per bucket range for the others, however many rows are asked for.
+ */
 public final class RowReader {
 
   /** A row of a tier or auxiliary table, by its global row number in that table. */
@@ -23,11 +29,13 @@ public final class RowReader {
   private final ActorSystem<?> system;
   private final StoreLayout layout;
   private final Duration askTimeout;
+  private final LocalRanges local;
 
   public RowReader(ActorSystem<?> system, StoreLayout layout, Duration askTimeout) {
     this.system = system;
     this.layout = layout;
     this.askTimeout = askTimeout;
+    this.local = LocalRanges.get(system);
   }
 
   public CompletionStage<Map<Key, float[]>> read(Collection<Key> keys) {
@@ -41,6 +49,20 @@ public final class RowReader {
     byRange.forEach((entityId, group) -> {
       int[] rows = new int[group.size()];
       for (int i = 0; i < rows.length; i++) rows[i] = group.get(i).row() % rowsPerRange;
+      SharedRows here = local.find(entityId);
+      if (here != null) {
+        // Same node: no message, and no wait behind the range's journal writes in flight.
+        short[] values = here.read(rows);
+        int dim = layout.dim();
+        synchronized (out) {
+          for (int i = 0; i < rows.length; i++) {
+            float[] row = new float[dim];
+            Fp16.decode(values, i * dim, row, 0, dim);
+            out.put(group.get(i), row);
+          }
+        }
+        return;
+      }
       reads.add(ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
           .<BucketRange.RowsRead>ask(replyTo -> new BucketRange.ReadRows(rows, replyTo), askTimeout)
           .thenAccept(read -> {

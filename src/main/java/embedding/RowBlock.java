@@ -17,7 +17,9 @@ import java.util.random.RandomGenerator;
  * materialises exactly those values for its other rows, so a read never depends on whether a
  * neighbouring row happened to be written.
  *
- * <p>Not thread-safe: a block belongs to one owner (one entity), which serialises access.
+ * <p>Not thread-safe: a block belongs to one owner (one entity), which serialises access. Reads
+ * ({@link #readRow}, {@link #readRaw}) share no scratch state, so several readers may run at once while no
+ * write does (see {@link SharedRows}).
  */
 public final class RowBlock {
 
@@ -136,7 +138,7 @@ public final class RowBlock {
     Objects.checkFromIndexSize(off, dim, dst.length);
     short[] page = weightPages[row / pageRows];
     if (page == null) {
-      initialRaw(row, dst, off);
+      initialRaw(row, dst, off, new float[dim]); // not initScratch: readers may run concurrently
     } else {
       System.arraycopy(page, rowOffset(row), dst, off, dim);
     }
@@ -175,7 +177,7 @@ public final class RowBlock {
     if (weightPages[p] == null) {
       return; // never written: already initial
     }
-    initialRaw(row, weightPages[p], rowOffset(row));
+    initialRaw(row, weightPages[p], rowOffset(row), initScratch);
     accumulatorPages[p][row % pageRows] = initialAccumulator;
   }
 
@@ -300,7 +302,7 @@ public final class RowBlock {
       int first = p * pageRows;
       weights = new short[n * dim];
       for (int r = 0; r < n; r++) {
-        initialRaw(first + r, weights, r * dim);
+        initialRaw(first + r, weights, r * dim, initScratch);
       }
       float[] accs = new float[n];
       Arrays.fill(accs, initialAccumulator);
@@ -311,10 +313,10 @@ public final class RowBlock {
     return weights;
   }
 
-  private void initialRaw(int row, short[] dst, int off) {
-    RowInit.initRow(tableSeed, firstGlobalRow + row, initStd, initScratch, 0, dim);
+  private void initialRaw(int row, short[] dst, int off, float[] scratch) {
+    RowInit.initRow(tableSeed, firstGlobalRow + row, initStd, scratch, 0, dim);
     for (int i = 0; i < dim; i++) {
-      dst[off + i] = initialBits(initScratch[i]);
+      dst[off + i] = initialBits(scratch[i]);
     }
   }
 
