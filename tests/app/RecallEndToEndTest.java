@@ -108,7 +108,9 @@ class RecallEndToEndTest {
     assertEquals(3, user.get("history").size(), user.toString());
     assertEquals("e2e-4", user.get("history").get(0).get("itemId").asText(), "newest first");
     assertEquals(32, user.get("vector").size());
-    JsonNode item4 = call("GET", "/v1/items/e2e-4", null, 200);
+    // Counters are written once per exposure window (at most max-age after the batch): awaited, not read at once.
+    JsonNode item4 = Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/items/e2e-4", null, 200),
+        i -> i.get("exposures").get("total").asLong() > 0);
     assertEquals(1, item4.get("exposures").get("total").asLong(), "the impression counts as exposure");
 
     List<String> personal = recalled("u1", "");

@@ -211,7 +211,8 @@ public final class Node implements AutoCloseable {
     LearnerState learnerState = new LearnerState(session, keyspace);
     Streams streams = settings.kafka().enabled()
         ? Streams.start(system, config, new StreamEffects(system, interactions, items,
-            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock),
+            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock,
+            StreamEffects.ExposureSettings.from(config)),
             !learning.enabled() ? null : (topics, deadLetters) -> new OnlineLearner(system, learning,
                 topics.groupPrefix(), learnerState, store, fusion, rowReader, settings.recall().weights(), deadLetters,
                 freshness, settings.http().askTimeout()))

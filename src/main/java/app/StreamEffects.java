@@ -26,9 +26,10 @@ import streams.EventType;
 import streams.Interaction;
 
 /**
- * What consumed records do. Interactions: user histories, exposure counters, shard popularity. Items topic:
- * the same registration as {@code POST /v1/items}. Both are safe to repeat (the pipeline is at-least-once):
- * history rows and registrations are idempotent; counters may recount the batches in flight after a crash.
+ * What consumed records do. Interactions: user histories (written per batch), exposure counters and shard
+ * popularity (summed over an {@link ExposureWindow} of batches, written per window). Items topic: the same
+ * registration as {@code POST /v1/items}. Both are safe to repeat (the pipeline is at-least-once): history rows
+ * and registrations are idempotent; counters may recount the windows written but not yet committed after a crash.
  */
 public final class StreamEffects {
 
@@ -41,10 +42,21 @@ public final class StreamEffects {
   private final ItemRequests itemRequests;
   private final InteractionWeights weights;
   private final Clock clock;
+  private final ExposureWindow exposure;
+
+  /** {@code thermocline.kafka.consumer.exposure-window} */
+  public record ExposureSettings(int maxRecords, java.time.Duration maxAge) {
+    public static ExposureSettings from(com.typesafe.config.Config root) {
+      com.typesafe.config.Config c = root.getConfig("thermocline.kafka.consumer.exposure-window");
+      return new ExposureSettings(c.getInt("max-records"), c.getDuration("max-age"));
+    }
+  }
 
   public StreamEffects(ActorSystem<?> system, InteractionStore interactions, ItemService items,
-      ItemRequests itemRequests, InteractionWeights weights, Clock clock) {
+      ItemRequests itemRequests, InteractionWeights weights, Clock clock, ExposureSettings exposureSettings) {
     this.system = system;
+    this.exposure = new ExposureWindow(exposureSettings.maxRecords(), exposureSettings.maxAge(), this::writeExposure,
+        (delay, task) -> system.scheduler().scheduleOnce(delay, task, system.executionContext()));
     this.interactions = interactions;
     this.items = items;
     this.itemRequests = itemRequests;
@@ -66,13 +78,23 @@ public final class StreamEffects {
           InteractionStore.CountDelta::plus);
       popularity.merge(e.itemId(), impressions + positive, Double::sum);
     }
-    Instant now = clock.instant();
+    CompletableFuture<Void> counted = exposure.add(counts, popularity, batch.size()).toCompletableFuture();
     return interactions.appendHistory(history)
-        .thenCompose(done -> interactions.addCounts(counts, now))
-        .thenApply(done -> {
-          tellPopularity(popularity);
-          return Done.getInstance();
-        });
+        .whenComplete((ok, failure) -> {
+          // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
+          if (failure != null) exposure.abandon(failure);
+        })
+        .thenCombine(counted, (a, b) -> Done.getInstance());
+  }
+
+  /** Writes the open exposure window now and each later one at once: the node is stopping (drains its streams). */
+  public void flushExposure() {
+    exposure.flushNowAndFromNowOn();
+  }
+
+  private CompletionStage<Void> writeExposure(Map<String, InteractionStore.CountDelta> counts,
+      Map<String, Double> popularity) {
+    return interactions.addCounts(counts, clock.instant()).thenRun(() -> tellPopularity(popularity));
   }
 
   /** Popularity lives in the shards' memory and is rebuilt from the counters: a lost tell costs nothing durable. */

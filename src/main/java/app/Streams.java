@@ -30,10 +30,12 @@ final class Streams implements AutoCloseable {
   }
 
   private final OnlineLearner learner;
+  private final StreamEffects effects;
 
   private Streams(InteractionProducer producer, DeadLetters deadLetters, List<Consumer.DrainingControl<Done>> pipelines,
-      OnlineLearner learner) {
+      OnlineLearner learner, StreamEffects effects) {
     this.learner = learner;
+    this.effects = effects;
     this.producer = producer;
     this.deadLetters = deadLetters;
     this.pipelines = pipelines;
@@ -52,7 +54,7 @@ final class Streams implements AutoCloseable {
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());
     OnlineLearner learner = learning == null ? null : learning.create(topics, deadLetters);
     if (learner != null) learner.start(topics);
-    return new Streams(producer, deadLetters, List.of(interactions, items), learner);
+    return new Streams(producer, deadLetters, List.of(interactions, items), learner, effects);
   }
 
   OnlineLearner learner() {
@@ -67,6 +69,8 @@ final class Streams implements AutoCloseable {
   @Override
   public void close() {
     if (learner != null) learner.close();
+    // Batches in flight wait for their exposure window: write it now instead of when it ages out.
+    effects.flushExposure();
     for (var p : pipelines) {
       try {
         p.drainAndShutdown(java.util.concurrent.ForkJoinPool.commonPool()).toCompletableFuture().get(30, TimeUnit.SECONDS);
