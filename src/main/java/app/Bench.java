@@ -56,6 +56,10 @@ final class Bench implements Runnable {
     @Option(names = "--batch", defaultValue = "2000", description = "records per consumer batch")
     int batch;
 
+    @Option(names = "--exposure-window", defaultValue = "50000",
+        description = "records whose exposure counts are summed into one write (the consumer's exposure window)")
+    int exposureWindow;
+
     @Option(names = "--items", defaultValue = "50000", description = "distinct items (Zipf)")
     int items;
 

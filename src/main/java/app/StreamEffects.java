@@ -43,18 +43,29 @@ public final class StreamEffects {
   private final InteractionWeights weights;
   private final Clock clock;
   private final ExposureWindow exposure;
+  private final streams.AsyncLimit historyWrites;
 
   /** {@code thermocline.kafka.consumer.exposure-window} */
-  public record ExposureSettings(int maxRecords, java.time.Duration maxAge) {
+  public record ExposureSettings(int maxRecords, java.time.Duration maxAge, int historyWritesInFlight) {
     public static ExposureSettings from(com.typesafe.config.Config root) {
       com.typesafe.config.Config c = root.getConfig("thermocline.kafka.consumer.exposure-window");
-      return new ExposureSettings(c.getInt("max-records"), c.getDuration("max-age"));
+      return new ExposureSettings(c.getInt("max-records"), c.getDuration("max-age"),
+          root.getInt("thermocline.kafka.consumer.interactions-in-flight"));
+    }
+
+    /**
+     * Consumer batches the interactions pipeline keeps in flight: those whose history writes run, plus enough
+     * waiting for their exposure window to fill one.
+     */
+    public int batchesInFlight(int batchSize) {
+      return historyWritesInFlight + (maxRecords + batchSize - 1) / batchSize;
     }
   }
 
   public StreamEffects(ActorSystem<?> system, InteractionStore interactions, ItemService items,
       ItemRequests itemRequests, InteractionWeights weights, Clock clock, ExposureSettings exposureSettings) {
     this.system = system;
+    this.historyWrites = new streams.AsyncLimit(exposureSettings.historyWritesInFlight());
     this.exposure = new ExposureWindow(exposureSettings.maxRecords(), exposureSettings.maxAge(), this::writeExposure,
         (delay, task) -> system.scheduler().scheduleOnce(delay, task, system.executionContext()));
     this.interactions = interactions;
@@ -79,7 +90,7 @@ public final class StreamEffects {
       popularity.merge(e.itemId(), impressions + positive, Double::sum);
     }
     CompletableFuture<Void> counted = exposure.add(counts, popularity, batch.size()).toCompletableFuture();
-    return interactions.appendHistory(history)
+    return historyWrites.submit(() -> interactions.appendHistory(history))
         .whenComplete((ok, failure) -> {
           // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
           if (failure != null) exposure.abandon(failure);

@@ -48,7 +48,7 @@ final class Streams implements AutoCloseable {
     DeadLetters deadLetters = new DeadLetters(system, topics);
     var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
         record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters,
-        config.getInt("thermocline.kafka.consumer.interactions-in-flight"));
+        StreamEffects.ExposureSettings.from(config).batchesInFlight(topics.batchSize()));
     var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
         deadLetters);
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());

@@ -21,10 +21,11 @@ import storage.ItemStore;
 
 /**
  * {@code bench writes}: what the interactions consumer asks of Cassandra per record (a history row, and an
- * exposure counter update per item per batch), measured as Cassandra's own CPU per record and records/s. The
- * baseline, in the same run and on the same data, sends one request per row; the store path packs rows into
- * replica batches ({@code storage.ReplicaBatches}). Records as in {@code bench learn}: Zipf items, uniform
- * users, 30 % impressions, in the consumer's batches.
+ * exposure counter update per item per exposure window), measured as Cassandra's own CPU per record and
+ * records/s. Baselines in the same run and on the same data: one request per row with counters per consumer
+ * batch (the first design), and replica batches ({@code storage.ReplicaBatches}) with counters per consumer batch
+ * (the design before exposure windows). Records as in {@code bench learn}: Zipf items, uniform users, 30 %
+ * impressions, in the consumer's batches.
  */
 final class WritesBench {
 
@@ -47,28 +48,38 @@ final class WritesBench {
       ItemStore.open(session, "bench_writes", 1, true);
       InteractionStore store = new InteractionStore(session, "bench_writes");
       PerRow perRow = new PerRow(session, "bench_writes");
-      // The consumer's path, as StreamEffects.interactions writes a batch.
+      // Counters per consumer batch (the design before exposure windows).
       Writer batched = (history, counts, at) -> store.appendHistory(history)
           .thenCompose(done -> store.addCounts(counts, at)).toCompletableFuture().join();
+      // The consumer's path: histories per batch, counters summed over an exposure window (StreamEffects).
+      Windowed windowed = new Windowed(o.exposureWindow,
+          (history, counts, at) -> store.appendHistory(history).toCompletableFuture().join(),
+          (counts, at) -> store.addCounts(counts, at).toCompletableFuture().join());
       SplittableRandom random = new SplittableRandom(o.seed);
       // Warm both paths up (JIT in Cassandra and here) before anything is timed.
       phase("warm-up (per row)", o.records / 5, random, perRow::write, cassandra.pid(), 0);
       phase("warm-up (replica batches)", o.records / 5, random, batched, cassandra.pid(), 1);
-      double[] baseline = phase("one request per row", o.records, random, perRow::write, cassandra.pid(), 2);
-      double[] inBatches = phase("replica batches (the consumer's path)", o.records, random, batched,
-          cassandra.pid(), 3);
-      // Where the batched path's cost lies: its two halves alone.
+      phase("warm-up (exposure windows)", o.exposureWindow, random, windowed, cassandra.pid(), 2);
+      double[] baseline = phase("one request per row", o.records, random, perRow::write, cassandra.pid(), 3);
+      double[] inBatches = phase("replica batches, counters per batch", o.records, random, batched,
+          cassandra.pid(), 4);
+      double[] consumer = phase("replica batches, counters per window (the consumer's path)", o.records, random,
+          windowed, cassandra.pid(), 5);
+      // Where the consumer path's cost lies: its two halves alone.
       double[] historyOnly = phase("  of which history rows", o.records, random,
-          (history, counts, at) -> store.appendHistory(history).toCompletableFuture().join(), cassandra.pid(), 4);
+          (history, counts, at) -> store.appendHistory(history).toCompletableFuture().join(), cassandra.pid(), 6);
       double[] countsOnly = phase("  of which exposure counters", o.records, random,
-          (history, counts, at) -> store.addCounts(counts, at).toCompletableFuture().join(), cassandra.pid(), 5);
-      System.out.printf("Cassandra CPU per record: %.0f µs per row vs %.0f µs in replica batches (%.1fx less); "
-          + "records/s %.0f vs %.0f (%.1fx)%n", baseline[1], inBatches[1], baseline[1] / inBatches[1], baseline[0],
-          inBatches[0], inBatches[0] / baseline[0]);
+          new Windowed(o.exposureWindow, (history, counts, at) -> {},
+              (counts, at) -> store.addCounts(counts, at).toCompletableFuture().join()), cassandra.pid(), 7);
+      System.out.printf("Cassandra CPU per record: %.0f µs per row, %.0f µs with counters per batch, %.0f µs with "
+          + "counters per window of %,d (%.1fx less than per row); records/s %.0f, %.0f, %.0f%n", baseline[1],
+          inBatches[1], consumer[1], o.exposureWindow, baseline[1] / consumer[1], baseline[0], inBatches[0],
+          consumer[0]);
       System.out.printf("RESULT writes records_per_s=%.0f cassandra_cpu_us_per_record=%.0f "
           + "baseline_records_per_s=%.0f baseline_cassandra_cpu_us_per_record=%.0f cpu_ratio=%.2f "
-          + "history_cpu_us_per_record=%.0f counters_cpu_us_per_record=%.0f%n", inBatches[0], inBatches[1],
-          baseline[0], baseline[1], baseline[1] / inBatches[1], historyOnly[1], countsOnly[1]);
+          + "per_batch_counters_cassandra_cpu_us_per_record=%.0f history_cpu_us_per_record=%.0f "
+          + "counters_cpu_us_per_record=%.0f%n", consumer[0], consumer[1], baseline[0], baseline[1],
+          baseline[1] / consumer[1], inBatches[1], historyOnly[1], countsOnly[1]);
     }
     return 0;
   }
@@ -77,6 +88,43 @@ final class WritesBench {
   @FunctionalInterface
   private interface Writer {
     void write(List<HistoryEntry> history, Map<String, InteractionStore.CountDelta> counts, Instant at);
+
+    /** Writes what is still held back (end of a phase). */
+    default void finish() {}
+  }
+
+  /** Histories per batch; counts summed over {@code window} records, then written in one go (ExposureWindow). */
+  private static final class Windowed implements Writer {
+    private final int window;
+    private final Writer histories;
+    private final java.util.function.BiConsumer<Map<String, InteractionStore.CountDelta>, Instant> counters;
+    private final Map<String, InteractionStore.CountDelta> held = new LinkedHashMap<>();
+    private int records;
+    private Instant at;
+
+    Windowed(int window, Writer histories,
+        java.util.function.BiConsumer<Map<String, InteractionStore.CountDelta>, Instant> counters) {
+      this.window = window;
+      this.histories = histories;
+      this.counters = counters;
+    }
+
+    @Override
+    public void write(List<HistoryEntry> history, Map<String, InteractionStore.CountDelta> counts, Instant at) {
+      histories.write(history, counts, at);
+      counts.forEach((item, d) -> held.merge(item, d, InteractionStore.CountDelta::plus));
+      records += history.size();
+      this.at = at;
+      if (records >= window) finish();
+    }
+
+    @Override
+    public void finish() {
+      if (held.isEmpty()) return;
+      counters.accept(held, at);
+      held.clear();
+      records = 0;
+    }
   }
 
   /** Records/s and Cassandra CPU µs per record of {@code records} records through {@code writer}. */
@@ -105,9 +153,10 @@ final class WritesBench {
         lastPrint = System.nanoTime();
       }
     }
+    writer.finish();
     double seconds = (System.nanoTime() - t0) / 1e9;
     double cpuUs = (cpuNanos(cassandraPid) - cpu0) / 1e3 / records;
-    System.out.printf("%-42s %,9d records in %5.1f s: %7.0f records/s, Cassandra %4.0f µs CPU per record%n", name,
+    System.out.printf("%-58s %,9d records in %5.1f s: %7.0f records/s, Cassandra %4.0f µs CPU per record%n", name,
         records, seconds, records / seconds, cpuUs);
     return new double[] {records / seconds, cpuUs};
   }

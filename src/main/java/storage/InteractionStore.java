@@ -91,8 +91,14 @@ public final class InteractionStore {
   }
 
   private CompletionStage<Void> executeAll(List<BatchStatement> batches) {
+    return executeAll(batches, Integer.MAX_VALUE);
+  }
+
+  /** Sends {@code batches}, at most {@code inFlight} at once. */
+  private CompletionStage<Void> executeAll(List<BatchStatement> batches, int inFlight) {
+    streams.AsyncLimit limit = new streams.AsyncLimit(Math.max(1, Math.min(inFlight, batches.size())));
     List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>(batches.size());
-    for (BatchStatement b : batches) writes.add(session.executeAsync(b).toCompletableFuture());
+    for (BatchStatement b : batches) writes.add(limit.submit(() -> session.executeAsync(b)).toCompletableFuture());
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
   }
 
@@ -134,6 +140,13 @@ public final class InteractionStore {
     });
   }
 
+  /**
+   * Counter batches of one {@link #addCounts} call in flight at once. A call may carry a whole exposure window
+   * (tens of thousands of items); sent at once, its batches queued every other write in Cassandra behind them
+   * (history writes timed out after 5 s in bench learn).
+   */
+  static final int COUNTER_BATCHES_IN_FLIGHT = 4;
+
   /** Adds exposure and positive counts per item for the UTC day of {@code at}. */
   public CompletionStage<Void> addCounts(Map<String, CountDelta> deltas, Instant at) {
     LocalDate day = LocalDate.ofInstant(at, ZoneOffset.UTC);
@@ -143,7 +156,7 @@ public final class InteractionStore {
       updates.add(addDaily.bind(d.impressions(), d.positives(), e.getKey(), day));
     }
     return executeAll(ReplicaBatches.of(session, keyspace, updates, 1, BatchType.COUNTER,
-        ReplicaBatches.MAX_STATEMENTS));
+        ReplicaBatches.MAX_STATEMENTS), COUNTER_BATCHES_IN_FLIGHT);
   }
 
   public CompletionStage<Exposures> exposures(String itemId, Instant now) {
