@@ -279,9 +279,11 @@ public final class OnlineLearner implements AutoCloseable {
           .thenApply(ignored -> Done.getInstance());
     }
     FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
-    // Assigned before its records flow; the fallback (an empty history) only guards against a missing entry.
-    PartitionHistory history = histories.computeIfAbsent(partition, p -> new PartitionHistory(0,
-        new RecentPositives(options.history().perUser(), options.history().maxUsers(), options.history().window())));
+    // Set on assignment, before the partition's records flow. Missing only for a revoked partition's last batch:
+    // an empty history then, not kept (the next owner rebuilds its own).
+    PartitionHistory found = histories.get(partition);
+    PartitionHistory history = found != null ? found : new PartitionHistory(0,
+        new RecentPositives(options.history().perUser(), options.history().maxUsers(), options.history().window()));
     long[] mark = {System.nanoTime()};
     return deadLettered
         .thenCompose(ignored -> compute(first, last, positives, estimator, history.recent(), mark))
