@@ -27,7 +27,8 @@ import testkit.TestServers;
 /**
  * The learner's effect is exactly once: a run that fails half-way through a batch (some ranges have the
  * batch, others not), restarts its stream, and later has its node restarted ends with rows bit-identical to an
- * uninterrupted run over the same records — against the real Kafka and Cassandra.
+ * uninterrupted run over the same records — against the real Kafka and Cassandra. That includes the user side's
+ * history means, which each restart rebuilds from the records before its resume offset.
  */
 class OnlineLearnerExactlyOnceTest {
 
@@ -87,6 +88,11 @@ class OnlineLearnerExactlyOnceTest {
         Map.entry("thermocline.learner.softmax-batch", 40), // two or three softmax groups per batch
         // Batches fill to size (the records are produced in one go): the same boundaries in every run.
         Map.entry("thermocline.learner.batch-window", "60 s"),
+        // User histories shorter than the stream and fewer users than there are: each restart rebuilds them from
+        // a window that starts after the first record, with users evicted all along.
+        Map.entry("thermocline.learner.history.window", 250),
+        Map.entry("thermocline.learner.history.max-users", 20),
+        Map.entry("thermocline.learner.history.per-user", 5),
         Map.entry("thermocline.learner.enabled", failAfterBatches >= 0),
         Map.entry("thermocline.learner.fail-after-batches", Math.max(0, failAfterBatches))));
   }

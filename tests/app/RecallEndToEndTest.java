@@ -176,6 +176,38 @@ class RecallEndToEndTest {
     assertTrue(values.contains("{\"itemId\": \"\"}"), values.toString());
   }
 
+  /**
+   * Recall adds the user's learned ID row to the query (as the learner trains it): a user with no history and a
+   * zero row gets popular-fresh; once their row is learned (written here as item row-7's served vector) they get
+   * a personal answer led by that item.
+   */
+  @Test
+  void aLearnedUserIdRowIsPartOfTheRecallQuery() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      call("POST", "/v1/items", "{\"itemId\": \"row-" + i + "\", \"title\": \"row item " + i + "\", \"tags\": [\"t"
+          + i + "\"]}", 201);
+    }
+    JsonNode before = Await.until(Duration.ofSeconds(30),
+        () -> call("POST", "/v1/recall", "{\"userId\": \"row-learner\", \"k\": 5}", 200),
+        r -> !r.get("partial").asBoolean());
+    assertEquals("popular-fresh", before.get("strategy").asText(), "no history, zero row: " + before);
+
+    float[] target = node.items().find("row-7").toCompletableFuture().join().orElseThrow().served().vector();
+    FusionService fusion = node.items().fusion();
+    RowReader.Key key = fusion.userRow("row-learner");
+    int rowsPerRange = fusion.layout().rowsPerRange();
+    actors.BucketRange.Ack ack = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+        .entityRefFor(actors.BucketRange.TYPE_KEY, embedding.StoreLayout.entityId(key.tier(), key.row() / rowsPerRange))
+        .<actors.BucketRange.Ack>ask(r -> new actors.BucketRange.WriteRows("test-user-row", new int[] {key.row() % rowsPerRange},
+            target, false, r), Duration.ofSeconds(10))
+        .toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    assertTrue(ack.persisted(), ack.toString());
+
+    JsonNode after = call("POST", "/v1/recall", "{\"userId\": \"row-learner\", \"k\": 5}", 200);
+    assertEquals("personal", after.get("strategy").asText(), after.toString());
+    assertEquals("row-7", after.get("items").get(0).get("itemId").asText(), after.toString());
+  }
+
   private int status(String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();

@@ -29,7 +29,8 @@ import storage.HistoryEntry;
 
 /**
  * Recall over real RetrievalShard actors (messages serialized as across nodes): personal recall, excludeSeen,
- * category filter, unknown-user fallback, and a merge where one shard never answers.
+ * category filter, unknown-user fallback, the learned user-ID row in the query, and a merge where one shard never
+ * answers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RecallServiceTest {
@@ -39,6 +40,8 @@ class RecallServiceTest {
   private static final int SILENT = 3;
   private final ItemHasher placement = new ItemHasher(99);
   private final Map<String, List<HistoryEntry>> histories = new HashMap<>();
+  // As the store answers: a never-learned user reads as zeros.
+  private final Map<String, float[]> userRows = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<RetrievalShard.IndexedItem> catalog = new ArrayList<>();
   private ActorTestKit kit;
   private final List<ActorRef<RetrievalShard.Command>> refs = new ArrayList<>();
@@ -77,7 +80,15 @@ class RecallServiceTest {
     return placement.bucket(id, SHARDS);
   }
 
-  private RecallService service() {
+  private RecallService service;
+
+  /** One service for the class, so its counters add up. */
+  private synchronized RecallService service() {
+    if (service == null) service = newService();
+    return service;
+  }
+
+  private RecallService newService() {
     RecallService.Shards shards = new RecallService.Shards() {
       public int count() {
         return SHARDS;
@@ -92,7 +103,10 @@ class RecallServiceTest {
       }
     };
     return new RecallService(kit.system(),
-        (user, limit) -> CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())), shards,
+        (user, limit) -> CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())),
+        user -> user.equals("row-store-down")
+            ? CompletableFuture.failedFuture(new IllegalStateException("range not answering"))
+            : CompletableFuture.completedFuture(userRows.getOrDefault(user, new float[DIM])), shards,
         new UserTower(DIM, Duration.ofDays(1)), InteractionWeights.defaults(), 50, Duration.ofMillis(300),
         Clock.systemUTC());
   }
@@ -152,6 +166,52 @@ class RecallServiceTest {
     var filtered = recall(new RecallService.Request("stranger", 5, true, List.of(), "a"));
     assertEquals(5, filtered.items().size());
     for (var it : filtered.items()) assertEquals(0, Integer.parseInt(it.itemId().substring(4)) % 2);
+  }
+
+  private static float[] axis(int d, float length) {
+    float[] v = new float[DIM];
+    v[d] = length;
+    return v;
+  }
+
+  private static long countA(List<RecallService.Item> items) {
+    return items.stream().filter(it -> Integer.parseInt(it.itemId().substring(4)) % 2 == 0).count();
+  }
+
+  @Test
+  void aLearnedUserRowMovesTheQueryFromTheHistoryMean() {
+    List<HistoryEntry> aHistory = List.of(new HistoryEntry("x", "item0", "like", Instant.now()),
+        new HistoryEntry("x", "item2", "click", Instant.now()));
+    histories.put("a-fan-untrained", aHistory);
+    histories.put("a-fan-retrained", aHistory);
+    // Learning pulled this user towards the "b" items (near e1), more strongly than their history pulls to "a".
+    userRows.put("a-fan-retrained", axis(1, 3f));
+
+    var untrained = recall(new RecallService.Request("a-fan-untrained", 10, true, List.of(), null));
+    assertEquals(10, countA(untrained.items()), "a zero row: the history mean alone → 'a' items " + untrained.items());
+    var retrained = recall(new RecallService.Request("a-fan-retrained", 10, true, List.of(), null));
+    assertEquals("personal", retrained.strategy());
+    assertEquals(0, countA(retrained.items()), "the row outweighs the history → 'b' items " + retrained.items());
+
+    // u = normalise(historyMean + row), as the learner trains it: the user view shows the same vector.
+    float[] u = service().user("a-fan-retrained").toCompletableFuture().join().vector();
+    float[] expected = new UserTower(DIM, Duration.ofDays(1)).userVector(List.of(), 0, axis(1, 3f));
+    assertTrue(u[1] > 0.9 && u[1] < expected[1], "mostly the row, a little history: " + java.util.Arrays.toString(u));
+    assertTrue(u[0] > 0.1, "the history still counts: " + java.util.Arrays.toString(u));
+  }
+
+  @Test
+  void aLearnedRowAloneIsAPersonalQueryAndAFailedRowReadKeepsTheHistory() {
+    userRows.put("row-only", axis(0, 0.2f));
+    var rowOnly = recall(new RecallService.Request("row-only", 10, true, List.of(), null));
+    assertEquals("personal", rowOnly.strategy(), "no history, but a learned row");
+    assertEquals(10, countA(rowOnly.items()), rowOnly.items().toString());
+
+    histories.put("row-store-down", List.of(new HistoryEntry("x", "item1", "share", Instant.now())));
+    var degraded = recall(new RecallService.Request("row-store-down", 10, true, List.of(), null));
+    assertEquals("personal", degraded.strategy());
+    assertEquals(0, countA(degraded.items()), "the history mean alone: 'b' items " + degraded.items());
+    assertTrue(service().userRowsMissed() > 0, "a failed row read is counted");
   }
 
   @Test

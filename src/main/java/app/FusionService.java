@@ -22,7 +22,8 @@ import storage.ItemRecord;
  */
 public final class FusionService {
 
-  public static final String USERS = "users";
+  /** User-ID rows, starting at 0 ({@link model.UserSide}); the older table "users" started random. */
+  public static final String USERS = "userids";
   public static final String FEATURES = "features";
   public static final String PARAMS = "params";
 

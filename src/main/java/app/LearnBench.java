@@ -95,8 +95,9 @@ final class LearnBench {
           org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, node.kafkaBootstrapServers()));
       long historyAt = committed(admin, historyGroup);
       long learnedAt = System.nanoTime();
-      System.out.printf("learned from %,d records (%,d positives, %,d on unknown items) in %.1f s: %.0f records/s%n",
-          o.events, node.learner().learned(), node.learner().skippedUnknownItems(), seconds, eventsPerS);
+      System.out.printf("learned from %,d records (%,d positives; not learned: %,d on unknown items, %,d without a "
+          + "user vector yet) in %.1f s: %.0f records/s%n", o.events, node.learner().learned(),
+          node.learner().skippedUnknownItems(), node.learner().skippedNoUserVector(), seconds, eventsPerS);
       System.out.printf("learner batch phases: %s%n", node.learner().timings());
       double measuringFrom = cpu.usedSeconds()[0];
       GraphHealth after = graphHealth(node, config);

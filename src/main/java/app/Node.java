@@ -198,7 +198,12 @@ public final class Node implements AutoCloseable {
         config.getDouble("thermocline.retrieval.graph-upkeep-share"));
     system.getWhenTerminated().thenRun(graphWork::close);
     RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork);
-    RecallService recall = new RecallService(system, interactions::history, items.shards(),
+    // The user-ID row is read within recall's shard timeout, like the rest of a recall.
+    RowReader recallRows = new RowReader(system, layout, settings.recall().shardTimeout());
+    RecallService recall = new RecallService(system, interactions::history, userId -> {
+          RowReader.Key key = fusion.userRow(userId);
+          return recallRows.read(List.of(key)).thenApply(read -> read.get(key));
+        }, items.shards(),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
     StoreAdmin admin = new StoreAdmin(system, layout, settings.http().askTimeout());
@@ -249,6 +254,10 @@ public final class Node implements AutoCloseable {
     out.put("store.rows-per-range", Integer.toString(layout.rowsPerRange()));
     for (var t : layout.tiers()) {
       out.put("store.table." + t.name(), t.kind() + " capacity=" + t.capacity() + " seed=" + t.seed());
+      // What never-written rows read as. A range stores whole pages once a row of them is written, so a changed
+      // init would leave a table half old init, half new, and change rows across a restart (journal replay).
+      // Its own key: stores written before it was recorded take the configured value instead of refusing.
+      out.put("store.table." + t.name() + ".init-std", Float.toString(layout.initStd(t.name())));
     }
     return out;
   }

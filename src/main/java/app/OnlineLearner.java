@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import model.FrequencyEstimator;
 import model.InteractionWeights;
 import model.OnlineStep;
+import model.RecentPositives;
+import model.UserTower;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -63,9 +65,18 @@ import streams.KafkaTopics;
  * equality across runs is per partition order, i.e. exact with one partition.
  *
  * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
- * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. The user
- * side learns from the user-ID row alone (history mean null): the history would make each step depend on
- * other consumers' progress and cost O(history) rows per event.
+ * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen.
+ *
+ * <p><b>User side, as served:</b> {@code u = normalise(historyMean + userIdRow)} ({@link model.UserSide}), the
+ * vector recall queries with. The history mean is the {@link UserTower} decayed mean of the current fused vectors
+ * of the user's earlier positives (their rows join the batch's one read). Those positives come from
+ * {@link RecentPositives}, kept per partition from that partition's own records only (interactions are keyed by
+ * user, so a partition sees all of a user's events in order), not from Cassandra's histories, which another
+ * consumer writes at its own pace: the learner's result stays a function of its records. On (re)assignment it
+ * rebuilds them by re-reading the {@code learner.history.window} records before the resume offset without learning
+ * from them. A positive joins its user's history after its batch. User-ID rows start at zero, so an example of a
+ * user with no history yet has no user vector and teaches nothing: it is counted
+ * ({@link #skippedNoUserVector}), its item still serves as an in-batch negative.
  *
  * <p><b>Backpressure:</b> one batch in flight per partition, each waiting for Cassandra: a slow store slows
  * consumption; memory holds at most one batch per assigned partition.
@@ -76,14 +87,30 @@ public final class OnlineLearner implements AutoCloseable {
 
   /** Learner settings ({@code thermocline.learner}). */
   public record Options(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
-      int softmaxBatch, int estimatorDepth, int estimatorWidth, int failAfterBatches) {
+      int softmaxBatch, int estimatorDepth, int estimatorWidth, int failAfterBatches, History history) {
     static Options from(Config root) {
       Config c = root.getConfig("thermocline.learner");
       return new Options(c.getBoolean("enabled"), c.getString("group"), (float) c.getDouble("tau"),
           c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("softmax-batch"),
-          c.getInt("estimator.depth"), c.getInt("estimator.width"), c.getInt("fail-after-batches"));
+          c.getInt("estimator.depth"), c.getInt("estimator.width"), c.getInt("fail-after-batches"),
+          History.from(root));
     }
   }
+
+  /**
+   * The users' recent positives of the user side ({@code thermocline.learner.history}); decayed with recall's
+   * half-life so that training and serving build the same history mean.
+   */
+  public record History(int perUser, int maxUsers, int window, Duration halfLife) {
+    static History from(Config root) {
+      Config c = root.getConfig("thermocline.learner.history");
+      return new History(c.getInt("per-user"), c.getInt("max-users"), c.getInt("window"),
+          root.getDuration("thermocline.recall.history-half-life"));
+    }
+  }
+
+  /** A partition's users' recent positives and where learning resumed (records before it only rebuild them). */
+  private record PartitionHistory(long learnFrom, RecentPositives recent) {}
 
   private final ActorSystem<?> system;
   private final Options options;
@@ -100,6 +127,9 @@ public final class OnlineLearner implements AutoCloseable {
   private final AtomicInteger batches = new AtomicInteger();
   private final AtomicLong learned = new AtomicLong();
   private final AtomicLong skippedUnknownItems = new AtomicLong();
+  private final AtomicLong skippedNoUserVector = new AtomicLong();
+  private final Map<Integer, PartitionHistory> histories = new ConcurrentHashMap<>();
+  private final UserTower tower;
   private final BatchTimings timings = new BatchTimings();
   private UniqueKillSwitch killSwitch;
   private volatile String topic;
@@ -119,6 +149,7 @@ public final class OnlineLearner implements AutoCloseable {
     this.deadLetters = deadLetters;
     this.freshness = freshness;
     this.askTimeout = askTimeout;
+    this.tower = new UserTower(fusion.layout().dim(), options.history().halfLife());
   }
 
   /** Positive interactions learned so far by this node (a progress figure for benchmarks). */
@@ -130,6 +161,11 @@ public final class OnlineLearner implements AutoCloseable {
     return skippedUnknownItems.get();
   }
 
+  /** Positives not learned from: no history yet and a zero user-ID row, so no user vector (a new user's first). */
+  public long skippedNoUserVector() {
+    return skippedNoUserVector.get();
+  }
+
   void start(KafkaTopics topics) {
     topic = topics.interactions();
     // Offsets are the learner's own (learner_state): the group only spreads partitions over the nodes.
@@ -137,10 +173,11 @@ public final class OnlineLearner implements AutoCloseable {
     var running = RestartSource.onFailuresWithBackoff(
             CommittingPipeline.restartSettings(system.settings().config()),
             () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions()),
-                    this::onAssign)
+                    this::onAssign, revoked -> revoked.forEach(tp -> histories.remove(tp.partition())))
                 .flatMapMerge(Math.max(1, topics.partitions()) * 4, pair -> {
                   TopicPartition tp = pair.first();
                   return pair.second()
+                      .filter(r -> toLearn(tp.partition(), r))
                       .groupedWithin(options.batchSize(), options.batchWindow())
                       .mapAsync(1, batch -> learn(tp.partition(), batch));
                 }))
@@ -152,7 +189,10 @@ public final class OnlineLearner implements AutoCloseable {
     log.info("learning online from {} as group {}", topics.interactions(), group);
   }
 
-  /** Where each assigned partition resumes; a batch left half-applied by a crash is finished first. */
+  /**
+   * Where each assigned partition resumes; a batch left half-applied by a crash is finished first. The stream
+   * starts {@code history.window} records earlier: those only rebuild the users' recent positives.
+   */
   private CompletionStage<Map<TopicPartition, Object>> onAssign(Set<TopicPartition> assigned) {
     Map<TopicPartition, CompletableFuture<Long>> resumes = new HashMap<>();
     for (TopicPartition tp : assigned) {
@@ -161,8 +201,16 @@ public final class OnlineLearner implements AutoCloseable {
     }
     return CompletableFuture.allOf(resumes.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
       Map<TopicPartition, Object> offsets = new HashMap<>();
-      resumes.forEach((tp, f) -> offsets.put(tp, f.join()));
-      log.info("learner {} resumes at {}", group, offsets);
+      Map<TopicPartition, Long> learnFrom = new HashMap<>();
+      resumes.forEach((tp, f) -> {
+        long resume = f.join();
+        RecentPositives recent = new RecentPositives(options.history().perUser(), options.history().maxUsers(),
+            options.history().window());
+        histories.put(tp.partition(), new PartitionHistory(resume, recent));
+        learnFrom.put(tp, resume);
+        offsets.put(tp, recent.windowStart(resume));
+      });
+      log.info("learner {} resumes at {}, re-reading users' recent positives from {}", group, learnFrom, offsets);
       return offsets;
     });
   }
@@ -185,7 +233,31 @@ public final class OnlineLearner implements AutoCloseable {
     return new FrequencyEstimator(options.estimatorDepth(), options.estimatorWidth(), 0x51ed2701, 0.05, 1e-6);
   }
 
-  private record Positive(Interaction event, double weight) {}
+  private record Positive(Interaction event, double weight, long offset) {}
+
+  /**
+   * False for a record before the partition's resume offset: learned from already, it only rebuilds its user's
+   * recent positives (a bad one was dead-lettered the first time).
+   */
+  private boolean toLearn(int partition, ConsumerRecord<byte[], byte[]> r) {
+    PartitionHistory h = histories.get(partition);
+    if (h == null || r.offset() >= h.learnFrom()) return true;
+    try {
+      Interaction event = InteractionCodec.parse(r.value());
+      double w = weights.weight(event.type().wireName());
+      if (w > 0) h.recent().add(event.userId(), event.itemId(), w, event.ts(), r.offset());
+    } catch (BadRecord ignored) {
+      // dead-lettered when it was learned from
+    }
+    return false;
+  }
+
+  /** This batch's positives join their users' histories, for the batches after it. */
+  private static void remember(PartitionHistory h, List<Positive> positives) {
+    for (Positive p : positives) {
+      h.recent().add(p.event().userId(), p.event().itemId(), p.weight(), p.event().ts(), p.offset());
+    }
+  }
 
   private CompletionStage<Done> learn(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
     long first = records.get(0).offset();
@@ -196,7 +268,7 @@ public final class OnlineLearner implements AutoCloseable {
       try {
         Interaction event = InteractionCodec.parse(r.value());
         double w = weights.weight(event.type().wireName());
-        if (w > 0) positives.add(new Positive(event, w));
+        if (w > 0) positives.add(new Positive(event, w, r.offset()));
       } catch (BadRecord bad) {
         dead.add(deadLetters.send(r, bad).toCompletableFuture());
       }
@@ -207,9 +279,14 @@ public final class OnlineLearner implements AutoCloseable {
           .thenApply(ignored -> Done.getInstance());
     }
     FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
+    // Set on assignment, before the partition's records flow. Missing only for a revoked partition's last batch:
+    // an empty history then, not kept (the next owner rebuilds its own).
+    PartitionHistory found = histories.get(partition);
+    PartitionHistory history = found != null ? found : new PartitionHistory(0,
+        new RecentPositives(options.history().perUser(), options.history().maxUsers(), options.history().window()));
     long[] mark = {System.nanoTime()};
     return deadLettered
-        .thenCompose(ignored -> compute(first, last, positives, estimator, mark))
+        .thenCompose(ignored -> compute(first, last, positives, estimator, history.recent(), mark))
         .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes())
             .thenCompose(ignored -> {
               mark[0] = lap(BatchTimings.Phase.INTENT, mark[0]);
@@ -230,6 +307,7 @@ public final class OnlineLearner implements AutoCloseable {
               lap(BatchTimings.Phase.ADVANCE, mark[0]);
               learned.addAndGet(computed.examples());
               freshness.changed(computed.items());
+              remember(history, positives);
               return Done.getInstance();
             }));
   }
@@ -249,10 +327,18 @@ public final class OnlineLearner implements AutoCloseable {
   }
 
   private CompletionStage<Computed> compute(long first, long last, List<Positive> positives,
-      FrequencyEstimator estimator, long[] mark) {
+      FrequencyEstimator estimator, RecentPositives recent, long[] mark) {
     List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
         .map(p -> p.event().itemId()).toList()));
-    return store.findRecent(itemIds).thenCompose(known -> {
+    // User side: the users' earlier positives in the window; their items are looked up beside the batch's.
+    long from = recent.windowStart(first);
+    recent.expire(from);
+    BatchHistories users = new BatchHistories(fusion, tower, recent, from,
+        positives.stream().map(p -> p.event().userId()).toList());
+    java.util.Set<String> batchItems = new java.util.HashSet<>(itemIds);
+    CompletionStage<Map<String, ItemRecord>> historyItems = store.findRecent(
+        users.itemIds().stream().filter(id -> !batchItems.contains(id)).toList());
+    return store.findRecent(itemIds).thenCombine(historyItems, (known, beyond) -> {
       List<ItemRecord> items = new ArrayList<>(known.values());
       Map<String, Integer> index = new HashMap<>();
       for (int i = 0; i < items.size(); i++) index.put(items.get(i).itemId(), i);
@@ -280,6 +366,9 @@ public final class OnlineLearner implements AutoCloseable {
         keys.addAll(in.rows());
       }
       for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+      Map<String, ItemRecord> historyFound = new HashMap<>(beyond);
+      historyFound.putAll(known);
+      users.addRows(historyFound, keys);
       return rows.read(keys).thenApply(fetched -> {
         mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
         List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
@@ -288,21 +377,32 @@ public final class OnlineLearner implements AutoCloseable {
           inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
               fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
         }
+        double[] theta = fusion.theta(fetched.get(FusionService.thetaRow()));
         List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
         for (Positive p : usable) {
-          examples.add(new OnlineStep.Example(index.get(p.event().itemId()), null,
-              fetched.get(fusion.userRow(p.event().userId())), (float) p.weight()));
+          String user = p.event().userId();
+          examples.add(new OnlineStep.Example(index.get(p.event().itemId()),
+              users.mean(user, p.event().ts(), fetched, theta), fetched.get(fusion.userRow(user)), (float) p.weight()));
         }
         OnlineStep.Step step = new OnlineStep.Step(inputs, examples, new int[0]);
-        float[] thetaOffsets = fetched.get(FusionService.thetaRow());
-        OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
-            estimator).computeGrouped(step, options.softmaxBatch());
-        Computed computed = new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
-            items.stream().map(ItemRecord::itemId).toList(), usable.size());
+        OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), theta, estimator)
+            .computeGrouped(step, options.softmaxBatch());
+        int defined = 0;
+        for (float[] u : g.userVectors()) if (u != null) defined++;
+        if (defined < usable.size()) {
+          // Not dropped silently: no history in the window and a zero user-ID row, e.g. a new user's first positive.
+          skippedNoUserVector.addAndGet(usable.size() - defined);
+          log.debug("learner {} batch {}-{}: {} of {} positives have no user vector yet, not learned", group, first,
+              last, usable.size() - defined, usable.size());
+        }
+        // With no user vector at all every gradient is zero: nothing to send (the estimator still saw the batch).
+        List<LearnerIntent.Delta> deltas = defined == 0 ? List.of() : deltas(items, metaInputs, usable, g);
+        Computed computed = new Computed(new LearnerIntent(first, last, deltas),
+            defined == 0 ? List.of() : items.stream().map(ItemRecord::itemId).toList(), defined);
         mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
         return computed;
       });
-    });
+    }).thenCompose(read -> read);
   }
 
   /** Gradients summed per row, grouped per range in a stable order (the intent must not depend on hashing). */

@@ -24,8 +24,13 @@ import storage.InteractionStore;
 
 /**
  * Two-tower recall, one per node (the RecallCoordinator of the architecture; it owns no state, so it is a
- * plain service over asks rather than an actor): user vector from history → every retrieval shard → merged
- * top-k. A shard that is late or still rebuilding is left out and the answer is marked partial.
+ * plain service over asks rather than an actor): user vector → every retrieval shard → merged top-k. A shard
+ * that is late or still rebuilding is left out and the answer is marked partial.
+ *
+ * <p>The user vector is the one the online learner trains with ({@link model.UserSide}):
+ * {@code u = normalise(historyMean + userIdRow)}, the history mean from the user's stored history and the served
+ * vectors of its items, the user-ID row from the store (zero until learned). A user with neither gets popular and
+ * fresh items.
  */
 public final class RecallService {
 
@@ -44,6 +49,14 @@ public final class RecallService {
     CompletionStage<List<HistoryEntry>> history(String userId, int limit);
   }
 
+  /**
+   * A user's learned ID row (the store's {@code userids} table in production); a never-learned user reads as
+   * zeros (or null). A failed read costs the row, not the answer: the history mean alone is used.
+   */
+  public interface UserRows {
+    CompletionStage<float[]> row(String userId);
+  }
+
   /** Where recall finds shards and items: sharded entities in production, plain actors in tests. */
   public interface Shards {
     int count();
@@ -58,6 +71,7 @@ public final class RecallService {
 
   private final ActorSystem<?> system;
   private final HistorySource interactions;
+  private final UserRows userRows;
   private final Shards shards;
   private final UserTower tower;
   private final InteractionWeights weights;
@@ -65,10 +79,13 @@ public final class RecallService {
   private final Duration shardTimeout;
   private final Clock clock;
 
-  public RecallService(ActorSystem<?> system, HistorySource interactions, Shards shards, UserTower tower,
-      InteractionWeights weights, int ef, Duration shardTimeout, Clock clock) {
+  private final java.util.concurrent.atomic.AtomicLong userRowsMissed = new java.util.concurrent.atomic.AtomicLong();
+
+  public RecallService(ActorSystem<?> system, HistorySource interactions, UserRows userRows, Shards shards,
+      UserTower tower, InteractionWeights weights, int ef, Duration shardTimeout, Clock clock) {
     this.system = system;
     this.interactions = interactions;
+    this.userRows = userRows;
     this.shards = shards;
     this.tower = tower;
     this.weights = weights;
@@ -77,10 +94,16 @@ public final class RecallService {
     this.clock = clock;
   }
 
+  /** User-ID rows that could not be read in time (those answers used the history mean alone). */
+  public long userRowsMissed() {
+    return userRowsMissed.get();
+  }
+
   public CompletionStage<Result> recall(Request req) {
     long start = System.nanoTime();
+    CompletionStage<float[]> row = userRow(req.userId()); // beside the history read, not after it
     return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCompose(history ->
-        userVector(history, req.recentItemIds()).thenCompose(u -> {
+        userVector(history, req.recentItemIds(), row).thenCompose(u -> {
           List<String> exclude = req.excludeSeen() ? seen(history, req.recentItemIds()) : List.of();
           if (u == null) return fallback(req, exclude, start);
           long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
@@ -92,13 +115,31 @@ public final class RecallService {
   }
 
   public CompletionStage<UserView> user(String userId) {
+    CompletionStage<float[]> row = userRow(userId);
     return interactions.history(userId, InteractionStore.HISTORY_LIMIT)
-        .thenCompose(history -> userVector(history, List.of())
+        .thenCompose(history -> userVector(history, List.of(), row)
             .thenApply(u -> new UserView(userId, history, u)));
   }
 
-  /** Positive history (weighted by type, decayed by age) plus the request's recent items (as clicks, now). */
-  private CompletionStage<float[]> userVector(List<HistoryEntry> history, List<String> recent) {
+  private CompletionStage<float[]> userRow(String userId) {
+    CompletionStage<float[]> read;
+    try {
+      read = userRows.row(userId);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.exceptionally(t -> {
+      userRowsMissed.incrementAndGet();
+      return null;
+    });
+  }
+
+  /**
+   * {@code normalise(historyMean + userIdRow)}: positive history (weighted by type, decayed by age) plus the
+   * request's recent items (as clicks, now), and the learned row; null when both are absent (or cancel).
+   */
+  private CompletionStage<float[]> userVector(List<HistoryEntry> history, List<String> recent,
+      CompletionStage<float[]> row) {
     long now = clock.millis();
     Map<String, List<double[]>> weightsByItem = new LinkedHashMap<>();
     for (HistoryEntry e : history) {
@@ -106,15 +147,15 @@ public final class RecallService {
       if (w > 0) weightsByItem.computeIfAbsent(e.itemId(), k -> new ArrayList<>()).add(new double[] {w, e.ts().toEpochMilli()});
     }
     for (String id : recent) weightsByItem.computeIfAbsent(id, k -> new ArrayList<>()).add(new double[] {weights.weight("click"), now});
-    if (weightsByItem.isEmpty()) return CompletableFuture.completedFuture(null);
-    return vectors(weightsByItem.keySet()).thenApply(found -> {
+    if (weightsByItem.isEmpty()) return row.thenApply(r -> tower.userVector(List.of(), now, r));
+    return vectors(weightsByItem.keySet()).thenCombine(row, (found, r) -> {
       List<UserTower.Signal> signals = new ArrayList<>();
       for (var e : weightsByItem.entrySet()) {
         float[] v = found.get(e.getKey());
         if (v == null) continue; // deleted, or its shard did not answer in time
         for (double[] wt : e.getValue()) signals.add(new UserTower.Signal(v, wt[0], (long) wt[1]));
       }
-      return tower.userVector(signals, now);
+      return tower.userVector(signals, now, r);
     });
   }
 
