@@ -60,10 +60,14 @@ import streams.KafkaTopics;
  * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
- * equality across runs is per partition order, i.e. exact with one partition.
+ * equality across runs is per partition order, i.e. exact with one partition. The uploader means are node memory,
+ * not learner state: for items without metadata (whose m is such a mean) equality across runs holds only if the
+ * means were the same, while a replay of one batch is still exact (its deltas are in the intent).
  *
  * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
- * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. The user
+ * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. An item
+ * without metadata whose m is its uploader's running mean ({@link FusionService#metaInputs}, the same m recall is
+ * served with) learns its hash row and θ; the mean itself is a constant, no row gets its gradient. The user
  * side learns from the user-ID row alone (history mean null): the history would make each step depend on
  * other consumers' progress and cost O(history) rows per event.
  *
@@ -314,7 +318,7 @@ public final class OnlineLearner implements AutoCloseable {
       if (g.hash()[i] != null) add(sums, fusion.hashRow(items.get(i)), g.hash()[i], dim);
       if (g.meta()[i] != null) {
         FusionService.MetaInputs in = metaInputs.get(i);
-        float[][] featureGrads = fusion.encoder().featureGradients(g.meta()[i], in.keys());
+        float[][] featureGrads = fusion.featureGradients(in, g.meta()[i]); // none for an uploader's mean
         for (int k = 0; k < featureGrads.length; k++) add(sums, in.rows().get(k), featureGrads[k], dim);
       }
     }
