@@ -29,8 +29,11 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import embedding.ItemHasher;
+import embedding.RowInit;
 import model.FrequencyEstimator;
 import model.InteractionWeights;
+import model.NegativePool;
 import model.OnlineStep;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -71,20 +74,38 @@ import streams.KafkaTopics;
  * side learns from the user-ID row alone (history mean null): the history would make each step depend on
  * other consumers' progress and cost O(history) rows per event.
  *
+ * <p><b>Extra negatives</b> ({@code extra-negatives} per softmax group, off by default) are drawn uniformly from a
+ * per-partition {@link NegativePool} of recently learned items, seeded by the batch's operation id, corrected by
+ * the mixture's logQ ({@link model.InBatchSoftmax#mixedLogQ}); the pool moves with the estimator (saved with the
+ * intent, restored on assignment), so the exactly-once property above holds with them too.
+ *
  * <p><b>Backpressure:</b> one batch in flight per partition, each waiting for Cassandra: a slow store slows
  * consumption; memory holds at most one batch per assigned partition.
  */
 public final class OnlineLearner implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
+  /** Seeds each batch's draw of extra negatives from its operation id. */
+  private static final ItemHasher NEGATIVE_SEEDS = new ItemHasher(0x6e656773);
 
   /** Learner settings ({@code thermocline.learner}). */
   public record Options(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
-      int softmaxBatch, int estimatorDepth, int estimatorWidth, int failAfterBatches) {
+      int softmaxBatch, int extraNegatives, int negativePool, int estimatorDepth, int estimatorWidth,
+      int failAfterBatches) {
+    public Options {
+      if (extraNegatives < 0) {
+        throw new IllegalArgumentException("thermocline.learner.extra-negatives must be >= 0, got " + extraNegatives);
+      }
+      if (negativePool < 1) {
+        throw new IllegalArgumentException("thermocline.learner.negative-pool must be >= 1, got " + negativePool);
+      }
+    }
+
     static Options from(Config root) {
       Config c = root.getConfig("thermocline.learner");
       return new Options(c.getBoolean("enabled"), c.getString("group"), (float) c.getDouble("tau"),
           c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("softmax-batch"),
+          c.getInt("extra-negatives"), c.getInt("negative-pool"),
           c.getInt("estimator.depth"), c.getInt("estimator.width"), c.getInt("fail-after-batches"));
     }
   }
@@ -101,9 +122,12 @@ public final class OnlineLearner implements AutoCloseable {
   private final FreshnessQueue freshness;
   private final Duration askTimeout;
   private final Map<Integer, FrequencyEstimator> estimators = new ConcurrentHashMap<>();
+  /** Per partition, while extra negatives are on: where they are drawn from, saved with every batch. */
+  private final Map<Integer, NegativePool> pools = new ConcurrentHashMap<>();
   private final AtomicInteger batches = new AtomicInteger();
   private final AtomicLong learned = new AtomicLong();
   private final AtomicLong skippedUnknownItems = new AtomicLong();
+  private final AtomicLong extraNegativesDrawn = new AtomicLong();
   private final BatchTimings timings = new BatchTimings();
   private UniqueKillSwitch killSwitch;
   private volatile String topic;
@@ -132,6 +156,11 @@ public final class OnlineLearner implements AutoCloseable {
 
   public long skippedUnknownItems() {
     return skippedUnknownItems.get();
+  }
+
+  /** Extra negative columns drawn so far (summed over softmax groups; a replayed batch counts again). */
+  public long extraNegativesDrawn() {
+    return extraNegativesDrawn.get();
   }
 
   void start(KafkaTopics topics) {
@@ -174,6 +203,11 @@ public final class OnlineLearner implements AutoCloseable {
   private CompletionStage<Long> resume(int partition, Optional<LearnerState.Position> found) {
     estimators.put(partition, found.map(LearnerState.Position::estimator).map(FrequencyEstimator::fromBytes)
         .orElseGet(this::newEstimator));
+    if (options.extraNegatives() > 0) {
+      pools.put(partition, found.map(LearnerState.Position::negatives)
+          .map(b -> NegativePool.fromBytes(b, options.negativePool()))
+          .orElseGet(() -> new NegativePool(options.negativePool())));
+    }
     if (found.isEmpty()) return CompletableFuture.completedFuture(0L);
     LearnerState.Position p = found.get();
     if (p.intent() == null) return CompletableFuture.completedFuture(p.nextOffset());
@@ -211,10 +245,13 @@ public final class OnlineLearner implements AutoCloseable {
           .thenApply(ignored -> Done.getInstance());
     }
     FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
+    NegativePool pool = options.extraNegatives() == 0 ? null
+        : pools.computeIfAbsent(partition, p -> new NegativePool(options.negativePool()));
     long[] mark = {System.nanoTime()};
     return deadLettered
-        .thenCompose(ignored -> compute(first, last, positives, estimator, mark))
-        .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes())
+        .thenCompose(ignored -> compute(partition, first, last, positives, estimator, pool, mark))
+        .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes(),
+                pool == null ? null : pool.toBytes())
             .thenCompose(ignored -> {
               mark[0] = lap(BatchTimings.Phase.INTENT, mark[0]);
               int n = computed.intent().deltas().size();
@@ -252,8 +289,13 @@ public final class OnlineLearner implements AutoCloseable {
     return timings.summary();
   }
 
-  private CompletionStage<Computed> compute(long first, long last, List<Positive> positives,
-      FrequencyEstimator estimator, long[] mark) {
+  /**
+   * Forward and backward of one batch, turned into deltas per range. With extra negatives on, each softmax group
+   * also gets {@code extra-negatives} items drawn uniformly from the partition's pool (not the batch's own items),
+   * seeded by the batch's operation id, and the batch's items then enter the pool: a replay draws the same.
+   */
+  private CompletionStage<Computed> compute(int partition, long first, long last, List<Positive> positives,
+      FrequencyEstimator estimator, NegativePool pool, long[] mark) {
     List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
         .map(p -> p.event().itemId()).toList()));
     return store.findRecent(itemIds).thenCompose(known -> {
@@ -274,38 +316,93 @@ public final class OnlineLearner implements AutoCloseable {
       if (usable.isEmpty()) {
         return CompletableFuture.completedFuture(new Computed(new LearnerIntent(first, last, List.of()), List.of(), 0));
       }
-      List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());
-      java.util.Set<RowReader.Key> keys = new java.util.HashSet<>();
-      keys.add(FusionService.thetaRow());
-      for (ItemRecord item : items) {
-        keys.add(fusion.hashRow(item));
-        FusionService.MetaInputs in = fusion.metaInputs(item.metadata());
-        metaInputs.add(in);
-        keys.addAll(in.rows());
-      }
-      for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
-      return rows.read(keys).thenApply(fetched -> {
-        mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
-        List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-          ItemRecord item = items.get(i);
-          inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
-              fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
+      int groups = (usable.size() + options.softmaxBatch() - 1) / options.softmaxBatch();
+      long uniformPool = pool == null ? 0 : pool.size();
+      return extraNegatives(partition, first, last, groups, Set.copyOf(index.keySet()), pool).thenCompose(extra -> {
+        for (ItemRecord r : extra.items()) {
+          index.put(r.itemId(), items.size());
+          items.add(r);
         }
-        List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
-        for (Positive p : usable) {
-          examples.add(new OnlineStep.Example(index.get(p.event().itemId()), null,
-              fetched.get(fusion.userRow(p.event().userId())), (float) p.weight()));
+        int[] extraIdx = new int[extra.perGroup().size() * extra.count()];
+        for (int g = 0; g < extra.perGroup().size(); g++) {
+          for (int k = 0; k < extra.count(); k++) extraIdx[g * extra.count() + k] = index.get(extra.perGroup().get(g).get(k));
         }
-        OnlineStep.Step step = new OnlineStep.Step(inputs, examples, new int[0]);
-        float[] thetaOffsets = fetched.get(FusionService.thetaRow());
-        OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
-            estimator).computeGrouped(step, options.softmaxBatch());
-        Computed computed = new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
-            items.stream().map(ItemRecord::itemId).toList(), usable.size());
-        mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
-        return computed;
+        extraNegativesDrawn.addAndGet(extraIdx.length);
+        if (pool != null) for (Positive p : usable) pool.offer(p.event().itemId()); // after drawing: the after-state
+        return learnBatch(first, last, items, index, usable, extraIdx, uniformPool, estimator, mark);
       });
+    });
+  }
+
+  /** Extra negatives of a batch: distinct items, and the same number for every group (item ids per group). */
+  private record Extra(List<ItemRecord> items, List<List<String>> perGroup, int count) {
+    static final Extra NONE = new Extra(List.of(), List.of(), 0);
+  }
+
+  private CompletionStage<Extra> extraNegatives(int partition, long first, long last, int groups,
+      Set<String> batchItems, NegativePool pool) {
+    if (pool == null || pool.size() == 0) return CompletableFuture.completedFuture(Extra.NONE);
+    long seed = NEGATIVE_SEEDS.hash64(new LearnerIntent(first, last, List.of()).opId(topic, partition));
+    List<List<String>> drawn = new ArrayList<>(groups);
+    java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+    for (int g = 0; g < groups; g++) {
+      drawn.add(pool.sample(options.extraNegatives(), batchItems, RowInit.mix(seed, g)));
+      distinct.addAll(drawn.get(g));
+    }
+    return store.findRecent(distinct).thenApply(known -> {
+      // An item deleted since it entered the pool is dropped; every group keeps as many as the shortest has.
+      int count = Integer.MAX_VALUE;
+      for (List<String> g : drawn) {
+        g.removeIf(id -> !known.containsKey(id));
+        count = Math.min(count, g.size());
+      }
+      if (count == 0) return Extra.NONE;
+      List<List<String>> perGroup = new ArrayList<>(groups);
+      java.util.Set<String> used = new java.util.LinkedHashSet<>();
+      for (List<String> g : drawn) {
+        perGroup.add(g.subList(0, count));
+        used.addAll(g.subList(0, count));
+      }
+      List<ItemRecord> items = new ArrayList<>(used.size());
+      for (String id : used) items.add(known.get(id));
+      return new Extra(items, perGroup, count);
+    });
+  }
+
+  private CompletionStage<Computed> learnBatch(long first, long last, List<ItemRecord> items,
+      Map<String, Integer> index, List<Positive> usable, int[] extraIdx, long uniformPool,
+      FrequencyEstimator estimator, long[] mark) {
+    List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());
+    java.util.Set<RowReader.Key> keys = new java.util.HashSet<>();
+    keys.add(FusionService.thetaRow());
+    for (ItemRecord item : items) {
+      keys.add(fusion.hashRow(item));
+      FusionService.MetaInputs in = fusion.metaInputs(item.metadata());
+      metaInputs.add(in);
+      keys.addAll(in.rows());
+    }
+    for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+    return rows.read(keys).thenApply(fetched -> {
+      mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
+      List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size(); i++) {
+        ItemRecord item = items.get(i);
+        inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
+            fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
+      }
+      List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
+      for (Positive p : usable) {
+        examples.add(new OnlineStep.Example(index.get(p.event().itemId()), null,
+            fetched.get(fusion.userRow(p.event().userId())), (float) p.weight()));
+      }
+      OnlineStep.Step step = new OnlineStep.Step(inputs, examples, extraIdx, uniformPool);
+      float[] thetaOffsets = fetched.get(FusionService.thetaRow());
+      OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), fusion.theta(thetaOffsets),
+          estimator).computeGrouped(step, options.softmaxBatch());
+      Computed computed = new Computed(new LearnerIntent(first, last, deltas(items, metaInputs, usable, g)),
+          items.stream().map(ItemRecord::itemId).toList(), usable.size());
+      mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
+      return computed;
     });
   }
 
