@@ -14,6 +14,8 @@ import akka.stream.javadsl.RestartSource;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
+import embedding.ItemHasher;
+import embedding.RowInit;
 import embedding.StoreLayout;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,8 +31,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import embedding.ItemHasher;
-import embedding.RowInit;
 import model.FrequencyEstimator;
 import model.InteractionWeights;
 import model.NegativePool;
@@ -277,7 +277,7 @@ public final class OnlineLearner implements AutoCloseable {
 
   private record Computed(LearnerIntent intent, List<String> items, int examples) {}
 
-  /** Forward and backward of one batch, turned into deltas per range. */
+  /** Records how long a phase took since {@code from}; returns now, the start of the next phase. */
   private long lap(BatchTimings.Phase phase, long from) {
     long now = System.nanoTime();
     timings.record(phase, from, now);
