@@ -32,7 +32,8 @@ class BatchHistoriesTest {
       TierSpec.auxiliary(FusionService.FEATURES, 64, 13, 0f),
       TierSpec.auxiliary(FusionService.PARAMS, 16, 17, 0f)));
   private final FusionService fusion = new FusionService(layout, null,
-      new MetaEncoder(new MetaEncoder.Config(16, 8, DIM, 4, 1)), new HashedNgramEncoder(16, 3));
+      new MetaEncoder(new MetaEncoder.Config(16, 8, DIM, 4, 1)), new HashedNgramEncoder(16, 3),
+      new model.UploaderMeans(DIM, 16, 10));
   private final UserTower tower = new UserTower(DIM, Duration.ofHours(1));
 
   private ItemRecord item(String id, String tier, int bucket, int slot) {

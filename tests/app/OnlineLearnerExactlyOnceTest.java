@@ -28,7 +28,8 @@ import testkit.TestServers;
  * The learner's effect is exactly once: a run that fails half-way through a batch (some ranges have the
  * batch, others not), restarts its stream, and later has its node restarted ends with rows bit-identical to an
  * uninterrupted run over the same records — against the real Kafka and Cassandra. That includes the user side's
- * history means, which each restart rebuilds from the records before its resume offset.
+ * history means, which each restart rebuilds from the records before its resume offset, and extra negatives drawn
+ * from the learner's pool (which must survive the crash and the restart for the draws to match).
  */
 class OnlineLearnerExactlyOnceTest {
 
@@ -47,6 +48,7 @@ class OnlineLearnerExactlyOnceTest {
       produce();
       awaitLearned(node, "xo_a");
       uninterrupted = rows(node);
+      assertTrue(node.learner().extraNegativesDrawn() > 0, "extra negatives took part");
     }
 
     // Batch 4 fails after half its ranges persisted it; the stream restarts and finishes the batch from its intent.
@@ -86,6 +88,8 @@ class OnlineLearnerExactlyOnceTest {
         Map.entry("thermocline.kafka.consumer.restart.min-backoff", "200 ms"),
         Map.entry("thermocline.learner.batch-size", BATCH),
         Map.entry("thermocline.learner.softmax-batch", 40), // two or three softmax groups per batch
+        // The pool is what the learner learned from on this partition; a batch's own items are not drawn.
+        Map.entry("thermocline.learner.extra-negatives", 3),
         // Batches fill to size (the records are produced in one go): the same boundaries in every run.
         Map.entry("thermocline.learner.batch-window", "60 s"),
         // User histories shorter than the stream and fewer users than there are: each restart rebuilds them from

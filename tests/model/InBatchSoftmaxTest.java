@@ -145,7 +145,81 @@ class InBatchSoftmaxTest {
   }
 
   @Test
+  void mixedLogQIsTheExpectedCountPerInBatchDraw() {
+    assertEquals(Math.log(0.02), InBatchSoftmax.mixedLogQ(0.02, 128, 0, 0), 0, "no extras: exactly log p");
+    // B = 128 positives, B' = 32 uniform out of N = 1000: p + 32 / (128 · 1000).
+    assertEquals(Math.log(0.02 + 2.5e-4), InBatchSoftmax.mixedLogQ(0.02, 128, 32, 1000), 1e-15);
+    // A rare item's correction is bounded by the uniform part, not by its own tiny p.
+    assertEquals(Math.log(2.5e-4), InBatchSoftmax.mixedLogQ(1e-12, 128, 32, 1000), 1e-6);
+  }
+
+  /**
+   * What the correction is for: {@code Σ_c e^(s_c − logQ_c)} over a batch's candidates must estimate the full
+   * softmax's denominator {@code Σ_j e^(s_j)} (times B, a constant), whichever sampler drew each candidate. With B
+   * draws from the popularity p and B' uniform draws, the mixture's correction does (up to Monte Carlo error); the
+   * streaming estimate's own log p_j on the uniform draws (what extras got before) weighs rare items by 1/p_j and
+   * overshoots many times over.
+   */
+  @Test
+  void mixedCorrectionEstimatesTheFullDenominatorAndTheirPopularityDoesNot() {
+    int n = 500;
+    int inBatch = 16;
+    int uniform = 16;
+    SplittableRandom rng = new SplittableRandom(8);
+    double[] p = new double[n];
+    double[] cdf = new double[n];
+    double[] expScore = new double[n];
+    double sumP = 0;
+    double full = 0;
+    for (int j = 0; j < n; j++) {
+      p[j] = 1.0 / (j + 1); // Zipf: the head is clicked, the tail rarely
+      sumP += p[j];
+      expScore[j] = Math.exp(rng.nextDouble(-2, 2)); // scores unrelated to popularity
+      full += expScore[j];
+    }
+    double acc = 0;
+    for (int j = 0; j < n; j++) {
+      p[j] /= sumP;
+      acc += p[j];
+      cdf[j] = acc;
+    }
+    int trials = 40_000;
+    double sumMixed = 0;
+    double sumMixedSq = 0;
+    double sumOld = 0;
+    for (int t = 0; t < trials; t++) {
+      double mixed = 0;
+      double old = 0;
+      for (int c = 0; c < inBatch + uniform; c++) {
+        int j = c < inBatch ? draw(cdf, rng.nextDouble()) : rng.nextInt(n);
+        mixed += expScore[j] * Math.exp(-InBatchSoftmax.mixedLogQ(p[j], inBatch, uniform, n));
+        old += expScore[j] * Math.exp(-Math.log(p[j]));
+      }
+      mixed /= inBatch;
+      sumMixed += mixed;
+      sumMixedSq += mixed * mixed;
+      sumOld += old / inBatch;
+    }
+    double meanMixed = sumMixed / trials;
+    double standardError = Math.sqrt((sumMixedSq / trials - meanMixed * meanMixed) / trials);
+    assertTrue(Math.abs(meanMixed - full) < 4 * standardError && Math.abs(meanMixed / full - 1) < 0.02,
+        "mixture: " + meanMixed + " vs " + full + " (standard error " + standardError + ")");
+    double overshoot = sumOld / trials / full;
+    assertTrue(overshoot > 2, "popularity on uniform draws: " + overshoot + "× the full denominator");
+  }
+
+  private static int draw(double[] cdf, double u) {
+    int i = java.util.Arrays.binarySearch(cdf, u);
+    return Math.min(cdf.length - 1, i >= 0 ? i : -i - 1);
+  }
+
+  @Test
   void badInputIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> InBatchSoftmax.mixedLogQ(0, 1, 0, 0), "positiveProbability");
+    assertThrows(IllegalArgumentException.class, () -> InBatchSoftmax.mixedLogQ(0.1, 0, 0, 0), "inBatch");
+    assertThrows(IllegalArgumentException.class, () -> InBatchSoftmax.mixedLogQ(0.1, 1, -1, 0), "uniform");
+    var e = assertThrows(IllegalArgumentException.class, () -> InBatchSoftmax.mixedLogQ(0.1, 1, 2, 0));
+    assertTrue(e.getMessage().startsWith("pool"), e.getMessage());
     InBatchSoftmax s = new InBatchSoftmax(2, 0.1f);
     float[] u = new float[4];
     float[] f = new float[6];

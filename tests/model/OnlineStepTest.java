@@ -20,11 +20,12 @@ class OnlineStepTest {
 
   private static final int D = 4;
   private static final int TIERS = 3;
+  private static final long POOL = 50;
 
   /**
    * Six items: 2 has no metadata, 5 takes no part. Five examples: 0 and 2 share a positive (masked accidental
    * hit), 1 has no history, 2 has no user-ID row, 3's row is still zero, 4 has neither (no user vector: skipped).
-   * Extra negatives 4, 1 (row 1's positive again) and 3.
+   * Extra negatives 4, 1 (row 1's positive again) and 3, drawn from a pool of {@link #POOL} items.
    */
   private static Step batch(SplittableRandom rng) {
     int[] tiers = {0, 1, 2, 2, 1, 0};
@@ -39,7 +40,7 @@ class OnlineStepTest {
         new Example(0, GradCheck.gaussian(rng, D, 0.5), null, 1.5f),
         new Example(2, GradCheck.gaussian(rng, D, 0.5), new float[D], 1f),
         new Example(3, null, null, 1f));
-    return new Step(items, examples, new int[] {4, 1, 3});
+    return new Step(items, examples, new int[] {4, 1, 3}, POOL);
   }
 
   private static FrequencyEstimator estimator() {
@@ -157,13 +158,14 @@ class OnlineStepTest {
   void groupedStepSumsTheGroupsAndObservesEachGroupBeforeTheNext() {
     Step whole = batch(new SplittableRandom(17));
     double[] theta = {0.3, -0.2, 0.1};
-    // Expected: group {0,1,2} with the extras, observe, then group {3,4}, observe; gradients summed.
+    whole = new Step(whole.items(), whole.examples(), new int[] {4, 1, 3, 1}, POOL);
+    // Expected: group {0,1,2} with extras 4, 1, observe, then group {3,4} with extras 3, 1, observe; gradients summed.
     FrequencyEstimator byHand = estimator();
     OnlineStep manual = new OnlineStep(D, 0.05f, theta, byHand);
-    Step first = new Step(whole.items(), whole.examples().subList(0, 3), whole.extraNegatives());
+    Step first = new Step(whole.items(), whole.examples().subList(0, 3), new int[] {4, 1}, POOL);
     OnlineStep.Gradients g1 = manual.compute(first);
     OnlineStep.observePositives(first, byHand);
-    Step second = new Step(whole.items(), whole.examples().subList(3, 5), new int[0]);
+    Step second = new Step(whole.items(), whole.examples().subList(3, 5), new int[] {3, 1}, POOL);
     OnlineStep.Gradients g2 = manual.compute(second);
     OnlineStep.observePositives(second, byHand);
 
@@ -182,6 +184,54 @@ class OnlineStepTest {
     // The second group saw the estimate after the first group's positives: not the same as one big softmax.
     OnlineStep.Gradients oneGroup = new OnlineStep(D, 0.05f, theta, estimator()).computeGrouped(whole, 5);
     assertTrue(Math.abs(oneGroup.loss() - g.loss()) > 1e-6);
+  }
+
+  @Test
+  void groupedExtrasMustSplitEvenly() {
+    Step whole = batch(new SplittableRandom(18)); // 3 extras, 2 groups of 3
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> new OnlineStep(D, 0.05f, new double[TIERS], estimator()).computeGrouped(whole, 3));
+    assertTrue(e.getMessage().startsWith("extraNegatives"), e.getMessage());
+  }
+
+  /**
+   * Every column's logQ is the mixture's, log(p_j + B'/(B·N)) — the in-batch positives and the uniform extras alike —
+   * not the item's popularity alone: the loss equals the softmax computed by hand with those corrections, and
+   * differs from the one the extras' own log p_j gives.
+   */
+  @Test
+  void everyCandidateIsCorrectedByTheMixture() {
+    Step step = batch(new SplittableRandom(19));
+    FrequencyEstimator freq = estimator();
+    double[] theta = {0.3, -0.2, 1.1};
+    float tau = 0.1f;
+    OnlineStep.Gradients g = new OnlineStep(D, tau, theta, freq).compute(step);
+
+    int b = step.examples().size();
+    int[] extras = step.extraNegatives();
+    int[] column = new int[b + extras.length];
+    for (int row = 0; row < b; row++) column[row] = step.examples().get(row).positive();
+    System.arraycopy(extras, 0, column, b, extras.length);
+    float[] users = new float[b * D];
+    float[] weights = new float[b];
+    for (int row = 0; row < b; row++) {
+      if (g.userVectors()[row] == null) continue;
+      System.arraycopy(g.userVectors()[row], 0, users, row * D, D);
+      weights[row] = step.examples().get(row).weight();
+    }
+    float[] candidates = new float[column.length * D];
+    double[] mixture = new double[column.length];
+    double[] popularity = new double[column.length];
+    for (int col = 0; col < column.length; col++) {
+      String id = step.items().get(column[col]).itemId();
+      System.arraycopy(g.itemVectors()[column[col]], 0, candidates, col * D, D);
+      mixture[col] = Math.log(freq.probability(id) + (double) extras.length / (b * POOL));
+      popularity[col] = freq.logQ(id);
+    }
+    InBatchSoftmax softmax = new InBatchSoftmax(D, tau);
+    assertEquals(softmax.compute(users, candidates, mixture, weights, column).loss(), g.loss(), 1e-9);
+    double byPopularity = softmax.compute(users, candidates, popularity, weights, column).loss();
+    assertTrue(Math.abs(byPopularity - g.loss()) > 1e-3, "popularity " + byPopularity + " vs " + g.loss());
   }
 
   private static float[] plus(float[] a, float[] b) {
@@ -204,6 +254,8 @@ class OnlineStepTest {
     assertThrows(IllegalArgumentException.class, () -> online.compute(new Step(List.of(), examples, null)));
     assertThrows(IllegalArgumentException.class, () -> online.compute(new Step(items, List.of(), null)));
     assertThrows(IllegalArgumentException.class, () -> online.compute(new Step(items, examples, new int[] {6})));
+    var noPool = assertThrows(IllegalArgumentException.class, () -> online.compute(new Step(items, examples, new int[] {4})));
+    assertTrue(noPool.getMessage().startsWith("uniformPool"), noPool.getMessage());
     List<ItemInput> duplicate = new ArrayList<>(items);
     duplicate.set(1, new ItemInput("item-0", new float[D], 0, null));
     assertThrows(IllegalArgumentException.class, () -> online.compute(new Step(duplicate, examples, null)));

@@ -160,7 +160,7 @@ final class BatchRegistrar {
     if (items.isEmpty()) return CompletableFuture.completedFuture(items);
     List<ItemRecord> records = new ArrayList<>(items.size());
     for (Pending p : items) records.add(p.record());
-    return fusion.serve(records).thenApply(served -> {
+    return fusion.serveToIndex(records).thenApply(served -> {
           for (int i = 0; i < items.size(); i++) items.get(i).vector = served.get(i).vector();
           return items;
         })

@@ -210,6 +210,10 @@ final class Bench implements Runnable {
     @Option(names = "--idiosyncrasy", description = "override the world's γ: weight of item taste no metadata reveals")
     Double idiosyncrasy;
 
+    @Option(names = "--extra-negatives", defaultValue = "32",
+        description = "uniform negatives from the catalogue per micro-batch of one more fused run (0: no such run)")
+    int extraNegatives;
+
     @Override
     public Integer call() throws Exception {
       return new QualityBench(this).run();

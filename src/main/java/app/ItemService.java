@@ -224,7 +224,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
       for (var f : finds) f.join().ifPresent(records::add);
       java.util.List<CompletableFuture<InteractionStore.Exposures>> exposures = new java.util.ArrayList<>();
       for (ItemRecord r : records) exposures.add(interactions.exposures(r.itemId(), clock.instant()).toCompletableFuture());
-      var served = fusion.serve(records).toCompletableFuture();
+      var served = fusion.serveToIndex(records).toCompletableFuture();
       return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(served, (ignored, vectors) -> {
         java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
@@ -255,7 +255,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
       // Deleted meanwhile: nothing to refresh.
       java.util.List<ItemRecord> records = new java.util.ArrayList<>(found.values());
       if (records.isEmpty()) return CompletableFuture.completedFuture(null);
-      return fusion.serve(records).thenCompose(served -> {
+      return fusion.serveToIndex(records).thenCompose(served -> {
         Map<Integer, java.util.List<RetrievalShard.IndexedItem>> byShard = new HashMap<>();
         for (int i = 0; i < records.size(); i++) {
           ItemRecord r = records.get(i);

@@ -186,7 +186,10 @@ public final class Node implements AutoCloseable {
         config.getInt("thermocline.model.meta-hidden"), layout.dim(), config.getInt("thermocline.items.image-vector-dim"),
         config.getLong("thermocline.model.meta-seed")));
     RowReader rowReader = new RowReader(system, layout, settings.http().askTimeout());
-    FusionService fusion = new FusionService(layout, rowReader, metaEncoder, textEncoder);
+    model.UploaderMeans uploaderMeans = new model.UploaderMeans(layout.dim(),
+        config.getInt("thermocline.model.uploader-means.max-uploaders"),
+        config.getInt("thermocline.model.uploader-means.window"));
+    FusionService fusion = new FusionService(layout, rowReader, metaEncoder, textEncoder, uploaderMeans);
     ItemService items = new ItemService(system, store, membership, interactions, fusion,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(config.getInt("thermocline.items.register-parallelism"),

@@ -14,6 +14,8 @@ import akka.stream.javadsl.RestartSource;
 import akka.stream.javadsl.Sink;
 import akka.stream.javadsl.Source;
 import com.typesafe.config.Config;
+import embedding.ItemHasher;
+import embedding.RowInit;
 import embedding.StoreLayout;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import model.FrequencyEstimator;
 import model.InteractionWeights;
+import model.NegativePool;
 import model.OnlineStep;
 import model.RecentPositives;
 import model.UserTower;
@@ -62,10 +65,14 @@ import streams.KafkaTopics;
  * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
- * equality across runs is per partition order, i.e. exact with one partition.
+ * equality across runs is per partition order, i.e. exact with one partition. The uploader means are node memory,
+ * not learner state: for items without metadata (whose m is such a mean) equality across runs holds only if the
+ * means were the same, while a replay of one batch is still exact (its deltas are in the intent).
  *
  * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
- * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen.
+ * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. An item
+ * without metadata whose m is its uploader's running mean ({@link FusionService#metaInputs}, the same m recall is
+ * served with) learns its hash row and θ; the mean itself is a constant, no row gets its gradient.
  *
  * <p><b>User side, as served:</b> {@code u = normalise(historyMean + userIdRow)} ({@link model.UserSide}), the
  * vector recall queries with. The history mean is the {@link UserTower} decayed mean of the current fused vectors
@@ -78,20 +85,38 @@ import streams.KafkaTopics;
  * user with no history yet has no user vector and teaches nothing: it is counted
  * ({@link #skippedNoUserVector}), its item still serves as an in-batch negative.
  *
+ * <p><b>Extra negatives</b> ({@code extra-negatives} per softmax group, off by default) are drawn uniformly from a
+ * per-partition {@link NegativePool} of recently learned items, seeded by the batch's operation id, corrected by
+ * the mixture's logQ ({@link model.InBatchSoftmax#mixedLogQ}); the pool moves with the estimator (saved with the
+ * intent, restored on assignment), so the exactly-once property above holds with them too.
+ *
  * <p><b>Backpressure:</b> one batch in flight per partition, each waiting for Cassandra: a slow store slows
  * consumption; memory holds at most one batch per assigned partition.
  */
 public final class OnlineLearner implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
+  /** Seeds each batch's draw of extra negatives from its operation id. */
+  private static final ItemHasher NEGATIVE_SEEDS = new ItemHasher(0x6e656773);
 
   /** Learner settings ({@code thermocline.learner}). */
   public record Options(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
-      int softmaxBatch, int estimatorDepth, int estimatorWidth, int failAfterBatches, History history) {
+      int softmaxBatch, int extraNegatives, int negativePool, int estimatorDepth, int estimatorWidth,
+      int failAfterBatches, History history) {
+    public Options {
+      if (extraNegatives < 0) {
+        throw new IllegalArgumentException("thermocline.learner.extra-negatives must be >= 0, got " + extraNegatives);
+      }
+      if (negativePool < 1) {
+        throw new IllegalArgumentException("thermocline.learner.negative-pool must be >= 1, got " + negativePool);
+      }
+    }
+
     static Options from(Config root) {
       Config c = root.getConfig("thermocline.learner");
       return new Options(c.getBoolean("enabled"), c.getString("group"), (float) c.getDouble("tau"),
           c.getInt("batch-size"), c.getDuration("batch-window"), c.getInt("softmax-batch"),
+          c.getInt("extra-negatives"), c.getInt("negative-pool"),
           c.getInt("estimator.depth"), c.getInt("estimator.width"), c.getInt("fail-after-batches"),
           History.from(root));
     }
@@ -124,12 +149,15 @@ public final class OnlineLearner implements AutoCloseable {
   private final FreshnessQueue freshness;
   private final Duration askTimeout;
   private final Map<Integer, FrequencyEstimator> estimators = new ConcurrentHashMap<>();
+  /** Per partition, while extra negatives are on: where they are drawn from, saved with every batch. */
+  private final Map<Integer, NegativePool> pools = new ConcurrentHashMap<>();
   private final AtomicInteger batches = new AtomicInteger();
   private final AtomicLong learned = new AtomicLong();
   private final AtomicLong skippedUnknownItems = new AtomicLong();
   private final AtomicLong skippedNoUserVector = new AtomicLong();
   private final Map<Integer, PartitionHistory> histories = new ConcurrentHashMap<>();
   private final UserTower tower;
+  private final AtomicLong extraNegativesDrawn = new AtomicLong();
   private final BatchTimings timings = new BatchTimings();
   private UniqueKillSwitch killSwitch;
   private volatile String topic;
@@ -164,6 +192,11 @@ public final class OnlineLearner implements AutoCloseable {
   /** Positives not learned from: no history yet and a zero user-ID row, so no user vector (a new user's first). */
   public long skippedNoUserVector() {
     return skippedNoUserVector.get();
+  }
+
+  /** Extra negative columns drawn so far (summed over softmax groups; a replayed batch counts again). */
+  public long extraNegativesDrawn() {
+    return extraNegativesDrawn.get();
   }
 
   void start(KafkaTopics topics) {
@@ -218,6 +251,11 @@ public final class OnlineLearner implements AutoCloseable {
   private CompletionStage<Long> resume(int partition, Optional<LearnerState.Position> found) {
     estimators.put(partition, found.map(LearnerState.Position::estimator).map(FrequencyEstimator::fromBytes)
         .orElseGet(this::newEstimator));
+    if (options.extraNegatives() > 0) {
+      pools.put(partition, found.map(LearnerState.Position::negatives)
+          .map(b -> NegativePool.fromBytes(b, options.negativePool()))
+          .orElseGet(() -> new NegativePool(options.negativePool())));
+    }
     if (found.isEmpty()) return CompletableFuture.completedFuture(0L);
     LearnerState.Position p = found.get();
     if (p.intent() == null) return CompletableFuture.completedFuture(p.nextOffset());
@@ -284,10 +322,13 @@ public final class OnlineLearner implements AutoCloseable {
     PartitionHistory found = histories.get(partition);
     PartitionHistory history = found != null ? found : new PartitionHistory(0,
         new RecentPositives(options.history().perUser(), options.history().maxUsers(), options.history().window()));
+    NegativePool pool = options.extraNegatives() == 0 ? null
+        : pools.computeIfAbsent(partition, p -> new NegativePool(options.negativePool()));
     long[] mark = {System.nanoTime()};
     return deadLettered
-        .thenCompose(ignored -> compute(first, last, positives, estimator, history.recent(), mark))
-        .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes())
+        .thenCompose(ignored -> compute(partition, first, last, positives, estimator, pool, history.recent(), mark))
+        .thenCompose(computed -> state.intend(group, partition, computed.intent().toBytes(), estimator.toBytes(),
+                pool == null ? null : pool.toBytes())
             .thenCompose(ignored -> {
               mark[0] = lap(BatchTimings.Phase.INTENT, mark[0]);
               int n = computed.intent().deltas().size();
@@ -314,7 +355,7 @@ public final class OnlineLearner implements AutoCloseable {
 
   private record Computed(LearnerIntent intent, List<String> items, int examples) {}
 
-  /** Forward and backward of one batch, turned into deltas per range. */
+  /** Records how long a phase took since {@code from}; returns now, the start of the next phase. */
   private long lap(BatchTimings.Phase phase, long from) {
     long now = System.nanoTime();
     timings.record(phase, from, now);
@@ -326,8 +367,13 @@ public final class OnlineLearner implements AutoCloseable {
     return timings.summary();
   }
 
-  private CompletionStage<Computed> compute(long first, long last, List<Positive> positives,
-      FrequencyEstimator estimator, RecentPositives recent, long[] mark) {
+  /**
+   * Forward and backward of one batch, turned into deltas per range. With extra negatives on, each softmax group
+   * also gets {@code extra-negatives} items drawn uniformly from the partition's pool (not the batch's own items),
+   * seeded by the batch's operation id, and the batch's items then enter the pool: a replay draws the same.
+   */
+  private CompletionStage<Computed> compute(int partition, long first, long last, List<Positive> positives,
+      FrequencyEstimator estimator, NegativePool pool, RecentPositives recent, long[] mark) {
     List<String> itemIds = new ArrayList<>(new java.util.LinkedHashSet<>(positives.stream()
         .map(p -> p.event().itemId()).toList()));
     // User side: the users' earlier positives in the window; their items are looked up beside the batch's.
@@ -356,53 +402,109 @@ public final class OnlineLearner implements AutoCloseable {
       if (usable.isEmpty()) {
         return CompletableFuture.completedFuture(new Computed(new LearnerIntent(first, last, List.of()), List.of(), 0));
       }
-      List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());
-      java.util.Set<RowReader.Key> keys = new java.util.HashSet<>();
-      keys.add(FusionService.thetaRow());
-      for (ItemRecord item : items) {
-        keys.add(fusion.hashRow(item));
-        FusionService.MetaInputs in = fusion.metaInputs(item.metadata());
-        metaInputs.add(in);
-        keys.addAll(in.rows());
-      }
-      for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+      int groups = (usable.size() + options.softmaxBatch() - 1) / options.softmaxBatch();
+      long uniformPool = pool == null ? 0 : pool.size();
       Map<String, ItemRecord> historyFound = new HashMap<>(beyond);
       historyFound.putAll(known);
-      users.addRows(historyFound, keys);
-      return rows.read(keys).thenApply(fetched -> {
-        mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
-        List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
-        for (int i = 0; i < items.size(); i++) {
-          ItemRecord item = items.get(i);
-          inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
-              fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
+      return extraNegatives(partition, first, last, groups, Set.copyOf(index.keySet()), pool).thenCompose(extra -> {
+        for (ItemRecord r : extra.items()) {
+          index.put(r.itemId(), items.size());
+          items.add(r);
         }
-        double[] theta = fusion.theta(fetched.get(FusionService.thetaRow()));
-        List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
-        for (Positive p : usable) {
-          String user = p.event().userId();
-          examples.add(new OnlineStep.Example(index.get(p.event().itemId()),
-              users.mean(user, p.event().ts(), fetched, theta), fetched.get(fusion.userRow(user)), (float) p.weight()));
+        int[] extraIdx = new int[extra.perGroup().size() * extra.count()];
+        for (int g = 0; g < extra.perGroup().size(); g++) {
+          for (int k = 0; k < extra.count(); k++) extraIdx[g * extra.count() + k] = index.get(extra.perGroup().get(g).get(k));
         }
-        OnlineStep.Step step = new OnlineStep.Step(inputs, examples, new int[0]);
-        OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), theta, estimator)
-            .computeGrouped(step, options.softmaxBatch());
-        int defined = 0;
-        for (float[] u : g.userVectors()) if (u != null) defined++;
-        if (defined < usable.size()) {
-          // Not dropped silently: no history in the window and a zero user-ID row, e.g. a new user's first positive.
-          skippedNoUserVector.addAndGet(usable.size() - defined);
-          log.debug("learner {} batch {}-{}: {} of {} positives have no user vector yet, not learned", group, first,
-              last, usable.size() - defined, usable.size());
-        }
-        // With no user vector at all every gradient is zero: nothing to send (the estimator still saw the batch).
-        List<LearnerIntent.Delta> deltas = defined == 0 ? List.of() : deltas(items, metaInputs, usable, g);
-        Computed computed = new Computed(new LearnerIntent(first, last, deltas),
-            defined == 0 ? List.of() : items.stream().map(ItemRecord::itemId).toList(), defined);
-        mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
-        return computed;
+        extraNegativesDrawn.addAndGet(extraIdx.length);
+        if (pool != null) for (Positive p : usable) pool.offer(p.event().itemId()); // after drawing: the after-state
+        return learnBatch(first, last, items, index, usable, extraIdx, uniformPool, estimator, users, historyFound,
+            mark);
       });
     }).thenCompose(read -> read);
+  }
+
+  /** Extra negatives of a batch: distinct items, and the same number for every group (item ids per group). */
+  private record Extra(List<ItemRecord> items, List<List<String>> perGroup, int count) {
+    static final Extra NONE = new Extra(List.of(), List.of(), 0);
+  }
+
+  private CompletionStage<Extra> extraNegatives(int partition, long first, long last, int groups,
+      Set<String> batchItems, NegativePool pool) {
+    if (pool == null || pool.size() == 0) return CompletableFuture.completedFuture(Extra.NONE);
+    long seed = NEGATIVE_SEEDS.hash64(new LearnerIntent(first, last, List.of()).opId(topic, partition));
+    List<List<String>> drawn = new ArrayList<>(groups);
+    java.util.Set<String> distinct = new java.util.LinkedHashSet<>();
+    for (int g = 0; g < groups; g++) {
+      drawn.add(pool.sample(options.extraNegatives(), batchItems, RowInit.mix(seed, g)));
+      distinct.addAll(drawn.get(g));
+    }
+    return store.findRecent(distinct).thenApply(known -> {
+      // An item deleted since it entered the pool is dropped; every group keeps as many as the shortest has.
+      int count = Integer.MAX_VALUE;
+      for (List<String> g : drawn) {
+        g.removeIf(id -> !known.containsKey(id));
+        count = Math.min(count, g.size());
+      }
+      if (count == 0) return Extra.NONE;
+      List<List<String>> perGroup = new ArrayList<>(groups);
+      java.util.Set<String> used = new java.util.LinkedHashSet<>();
+      for (List<String> g : drawn) {
+        perGroup.add(g.subList(0, count));
+        used.addAll(g.subList(0, count));
+      }
+      List<ItemRecord> items = new ArrayList<>(used.size());
+      for (String id : used) items.add(known.get(id));
+      return new Extra(items, perGroup, count);
+    });
+  }
+
+  private CompletionStage<Computed> learnBatch(long first, long last, List<ItemRecord> items,
+      Map<String, Integer> index, List<Positive> usable, int[] extraIdx, long uniformPool,
+      FrequencyEstimator estimator, BatchHistories users, Map<String, ItemRecord> historyItems, long[] mark) {
+    List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());
+    java.util.Set<RowReader.Key> keys = new java.util.HashSet<>();
+    keys.add(FusionService.thetaRow());
+    for (ItemRecord item : items) {
+      keys.add(fusion.hashRow(item));
+      FusionService.MetaInputs in = fusion.metaInputs(item.metadata());
+      metaInputs.add(in);
+      keys.addAll(in.rows());
+    }
+    for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+    users.addRows(historyItems, keys);
+    return rows.read(keys).thenApply(fetched -> {
+      mark[0] = lap(BatchTimings.Phase.READ, mark[0]);
+      List<OnlineStep.ItemInput> inputs = new ArrayList<>(items.size());
+      for (int i = 0; i < items.size(); i++) {
+        ItemRecord item = items.get(i);
+        inputs.add(new OnlineStep.ItemInput(item.itemId(), fetched.get(fusion.hashRow(item)),
+            fusion.tierIndex(item.tier()), fusion.meta(item, metaInputs.get(i), fetched)));
+      }
+      double[] theta = fusion.theta(fetched.get(FusionService.thetaRow()));
+      List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
+      for (Positive p : usable) {
+        String user = p.event().userId();
+        examples.add(new OnlineStep.Example(index.get(p.event().itemId()),
+            users.mean(user, p.event().ts(), fetched, theta), fetched.get(fusion.userRow(user)), (float) p.weight()));
+      }
+      OnlineStep.Step step = new OnlineStep.Step(inputs, examples, extraIdx, uniformPool);
+      OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), options.tau(), theta, estimator)
+          .computeGrouped(step, options.softmaxBatch());
+      int defined = 0;
+      for (float[] u : g.userVectors()) if (u != null) defined++;
+      if (defined < usable.size()) {
+        // Not dropped silently: no history in the window and a zero user-ID row, e.g. a new user's first positive.
+        skippedNoUserVector.addAndGet(usable.size() - defined);
+        log.debug("learner {} batch {}-{}: {} of {} positives have no user vector yet, not learned", group, first,
+            last, usable.size() - defined, usable.size());
+      }
+      // With no user vector at all every gradient is zero: nothing to send (the estimator still saw the batch).
+      List<LearnerIntent.Delta> deltas = defined == 0 ? List.of() : deltas(items, metaInputs, usable, g);
+      Computed computed = new Computed(new LearnerIntent(first, last, deltas),
+          defined == 0 ? List.of() : items.stream().map(ItemRecord::itemId).toList(), defined);
+      mark[0] = lap(BatchTimings.Phase.COMPUTE, mark[0]);
+      return computed;
+    });
   }
 
   /** Gradients summed per row, grouped per range in a stable order (the intent must not depend on hashing). */
@@ -414,7 +516,7 @@ public final class OnlineLearner implements AutoCloseable {
       if (g.hash()[i] != null) add(sums, fusion.hashRow(items.get(i)), g.hash()[i], dim);
       if (g.meta()[i] != null) {
         FusionService.MetaInputs in = metaInputs.get(i);
-        float[][] featureGrads = fusion.encoder().featureGradients(g.meta()[i], in.keys());
+        float[][] featureGrads = fusion.featureGradients(in, g.meta()[i]); // none for an uploader's mean
         for (int k = 0; k < featureGrads.length; k++) add(sums, in.rows().get(k), featureGrads[k], dim);
       }
     }

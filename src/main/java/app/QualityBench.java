@@ -25,7 +25,8 @@ import simulation.WorldConfig;
 /**
  * {@code bench quality}: recall@50 of the learned embeddings on a seeded synthetic world, for warm items and for
  * new items with zero interactions, under five variants (random init, the seed's shared default, metadata only,
- * fused, full table), a sweep of the hashed table's compression, and an ablation without the logQ correction.
+ * fused, full table), a sweep of the hashed table's compression, an ablation without the logQ correction and a
+ * fused run with extra uniform negatives (mixed negative sampling, {@code --extra-negatives}).
  * Training runs are independent and spread over {@code --threads}. Protocol: {@link Evaluation}.
  */
 final class QualityBench {
@@ -104,6 +105,10 @@ final class QualityBench {
       jobs.add(new Job(sweepKey(r), "fused, " + format(r) + " items per row", base.withItemsPerRow(r)));
     }
     jobs.add(new Job("NO_LOGQ", "fused without logQ correction (ablation)", base.withLogQCorrection(false)));
+    if (o.extraNegatives > 0) {
+      jobs.add(new Job("EXTRA_NEGATIVES", "fused + " + o.extraNegatives + " uniform negatives",
+          base.withBatch(base.batchSize(), o.extraNegatives)));
+    }
     return jobs;
   }
 

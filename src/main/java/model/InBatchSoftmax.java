@@ -30,6 +30,41 @@ public final class InBatchSoftmax {
     this.tau = tau;
   }
 
+  /**
+   * log Q of a candidate in a batch of mixed negatives, for {@link #compute}'s {@code logQ}.
+   *
+   * <p>The candidates of a softmax group are its {@code inBatch} positives, drawn from the distribution of positives
+   * (p, the streaming estimate of {@link FrequencyEstimator}), and {@code uniform} extra negatives drawn uniformly
+   * from a pool of {@code pool} items. Sampled softmax corrects each candidate's logit by the log of how often the
+   * sampling is expected to put it among the candidates — B·p_j + B'/N — whichever sampler actually drew it: the
+   * in-batch part is Yi et al. 2019 ("Sampling-bias-corrected neural modeling for large corpus item
+   * recommendations", RecSys: s − log p_j), the mixture is the sampling distribution of Mixed Negative Sampling
+   * (Yang et al. 2020, "Mixed negative sampling for learning two-tower neural networks in recommendations", WWW
+   * Companion: Q* mixes the batch's unigram distribution and the uniform one by their counts). Softmax ignores a
+   * shift common to all candidates, so this is taken per in-batch draw: {@code log(p_j + B'/(B·N))}, exactly
+   * {@code log p_j} without extras. Correcting a uniform negative by its own {@code log p_j} instead (what the extras
+   * got before) inflates a rare item's logit by up to {@code log(1/p_min)} — 14 nats for p_min = 1e-6 — so rare
+   * negatives dominated the denominator.
+   *
+   * <p>An approximation where the sampler differs from the model: extras are drawn without repetition and skip the
+   * batch's own items, which raises their inclusion probability to about B'/(N − B) — negligible for N ≫ B.
+   *
+   * @param positiveProbability p_j, in (0, 1]
+   * @param inBatch B ≥ 1, in-batch candidates (the group's positives)
+   * @param uniform B' ≥ 0, uniform extra negatives of the group
+   * @param pool N, items the extras are drawn from (≥ 1 when B' > 0)
+   */
+  public static double mixedLogQ(double positiveProbability, int inBatch, int uniform, long pool) {
+    if (!(positiveProbability > 0 && positiveProbability <= 1)) {
+      throw new IllegalArgumentException("positiveProbability must be in (0, 1], got " + positiveProbability);
+    }
+    if (inBatch < 1) throw new IllegalArgumentException("inBatch must be >= 1, got " + inBatch);
+    if (uniform < 0) throw new IllegalArgumentException("uniform must be >= 0, got " + uniform);
+    if (uniform == 0) return Math.log(positiveProbability);
+    if (pool < 1) throw new IllegalArgumentException("pool must be >= 1 with uniform extras, got " + pool);
+    return Math.log(positiveProbability + (double) uniform / ((double) inBatch * pool));
+  }
+
   public int dim() {
     return dim;
   }

@@ -39,8 +39,20 @@ public final class OnlineStep {
    */
   public record Example(int positive, float[] historyMean, float[] userIdRow, float weight) {}
 
-  /** A micro-batch: distinct items, the examples, and extra uniform negatives (indices into items). */
-  public record Step(List<ItemInput> items, List<Example> examples, int[] extraNegatives) {}
+  /**
+   * A micro-batch: distinct items, the examples, and extra negatives (indices into items) drawn uniformly from a
+   * pool of {@code uniformPool} items, which sets their logQ ({@link InBatchSoftmax#mixedLogQ}).
+   *
+   * @param extraNegatives null or empty = in-batch negatives only; {@link #computeGrouped} splits them evenly
+   *     over its groups
+   * @param uniformPool N, how many items the extras were drawn from uniformly; ≥ 1 when there are extras
+   */
+  public record Step(List<ItemInput> items, List<Example> examples, int[] extraNegatives, long uniformPool) {
+    /** Without a pool: for in-batch negatives only ({@code extraNegatives} null or empty). */
+    public Step(List<ItemInput> items, List<Example> examples, int[] extraNegatives) {
+      this(items, examples, extraNegatives, 0);
+    }
+  }
 
   /**
    * Loss and gradients, all indexed like the step's items or examples.
@@ -83,7 +95,11 @@ public final class OnlineStep {
   }
 
   private void validate(Step step) {
-    validate(step.items(), step.examples(), step.extraNegatives() == null ? new int[0] : step.extraNegatives());
+    int[] extras = step.extraNegatives() == null ? new int[0] : step.extraNegatives();
+    validate(step.items(), step.examples(), extras);
+    if (extras.length > 0 && step.uniformPool() < 1) {
+      throw new IllegalArgumentException("uniformPool must be >= 1 with extraNegatives, got " + step.uniformPool());
+    }
   }
 
   private Gradients computeValid(Step step) {
@@ -112,7 +128,9 @@ public final class OnlineStep {
     for (int col = 0; col < c; col++) {
       int j = column[col];
       System.arraycopy(itemVectors[j], 0, candidates, col * dim, dim);
-      logQ[col] = freq == null ? 0 : freq.logQ(items.get(j).itemId());
+      // One correction per item, whichever sampler put it in this column (in-batch or uniform).
+      logQ[col] = freq == null ? 0
+          : InBatchSoftmax.mixedLogQ(freq.probability(items.get(j).itemId()), b, extras.length, step.uniformPool());
     }
 
     UserSide.Forward[] users = new UserSide.Forward[b];
@@ -163,7 +181,8 @@ public final class OnlineStep {
    * in-batch softmax (its positives are each other's negatives), the estimator observes each group's positives
    * after that group's step, and the gradients are summed, so rows move once per batch. A large applied batch
    * costs the store less per event while the softmax stays O(groupSize²) per group. With one group this is
-   * {@link #compute} followed by {@link #observePositives}.
+   * {@link #compute} followed by {@link #observePositives}. The step's extra negatives are split evenly over the
+   * groups, in order (group g takes the g-th k of them): their count must be a multiple of the number of groups.
    */
   public Gradients computeGrouped(Step step, int groupSize) {
     if (groupSize < 1) throw new IllegalArgumentException("groupSize must be >= 1, got " + groupSize);
@@ -171,6 +190,13 @@ public final class OnlineStep {
     validate(step);
     int n = step.items().size();
     int b = step.examples().size();
+    int groups = (b + groupSize - 1) / groupSize;
+    int[] extras = step.extraNegatives() == null ? new int[0] : step.extraNegatives();
+    if (extras.length % groups != 0) {
+      throw new IllegalArgumentException("extraNegatives must hold a multiple of the " + groups + " groups, got "
+          + extras.length);
+    }
+    int perGroup = extras.length / groups;
     float[][] hash = new float[n][];
     float[][] meta = new float[n][];
     float[][] userIdRow = new float[b][];
@@ -180,8 +206,9 @@ public final class OnlineStep {
     double loss = 0;
     for (int from = 0; from < b; from += groupSize) {
       int to = Math.min(b, from + groupSize);
+      int g0 = from / groupSize * perGroup;
       Step group = new Step(step.items(), step.examples().subList(from, to),
-          from == 0 ? step.extraNegatives() : new int[0]);
+          java.util.Arrays.copyOfRange(extras, g0, g0 + perGroup), step.uniformPool());
       Gradients g = computeValid(group);
       if (freq != null) observePositives(group, freq);
       loss += g.loss();

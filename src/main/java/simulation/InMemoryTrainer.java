@@ -390,7 +390,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
       examples.add(new OnlineStep.Example(index.get(e.item()), historyMean(e.user(), e.tsMillis(), vectorCache),
           idRow, (float) interactionWeights.weight(e.type().wireName())));
     }
-    return new Prepared(new OnlineStep.Step(inputs, examples, extras), itemList, metas, users);
+    return new Prepared(new OnlineStep.Step(inputs, examples, extras, createdItems), itemList, metas, users);
   }
 
   private static int add(List<Integer> list, int item) {

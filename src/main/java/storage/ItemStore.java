@@ -85,6 +85,11 @@ public final class ItemStore {
         .map(t -> t.getColumn("text_head").isPresent())
         .orElse(true);
     if (!hasTextHead) session.execute("ALTER TABLE " + keyspace + ".items ADD text_head blob");
+    boolean hasNegatives = session.refreshSchema().getKeyspace(keyspace)
+        .flatMap(k -> k.getTable("learner_state"))
+        .map(t -> t.getColumn("negatives").isPresent())
+        .orElse(true);
+    if (!hasNegatives) session.execute("ALTER TABLE " + keyspace + ".learner_state ADD negatives blob");
   }
 
   static List<String> schema(String keyspace, int replicationFactor) {
