@@ -159,6 +159,12 @@ public final class OnlineLearner implements AutoCloseable {
   private final UserTower tower;
   private final AtomicLong extraNegativesDrawn = new AtomicLong();
   private final BatchTimings timings = new BatchTimings();
+  /**
+   * Where a batch's forward and backward run: threads of their own, one per core. Not the Cassandra driver's I/O
+   * thread that completed the lookup (the compute held every other response on that thread for its duration),
+   * and not the actor dispatcher, where the bucket ranges that persist the deltas run.
+   */
+  private final java.util.concurrent.ExecutorService stepExecutor;
   private UniqueKillSwitch killSwitch;
   private volatile String topic;
   private CompletionStage<Done> done;
@@ -178,6 +184,13 @@ public final class OnlineLearner implements AutoCloseable {
     this.freshness = freshness;
     this.askTimeout = askTimeout;
     this.tower = new UserTower(fusion.layout().dim(), options.history().halfLife());
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.atomic.AtomicInteger named = new java.util.concurrent.atomic.AtomicInteger();
+    this.stepExecutor = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+      Thread t = new Thread(r, "learner-step-" + named.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** Positive interactions learned so far by this node (a progress figure for benchmarks). */
@@ -384,7 +397,8 @@ public final class OnlineLearner implements AutoCloseable {
     java.util.Set<String> batchItems = new java.util.HashSet<>(itemIds);
     CompletionStage<Map<String, ItemRecord>> historyItems = store.findRecent(
         users.itemIds().stream().filter(id -> !batchItems.contains(id)).toList());
-    return store.findRecent(itemIds).thenCombine(historyItems, (known, beyond) -> {
+    // The step's CPU work runs on its own threads (stepExecutor).
+    return store.findRecent(itemIds).thenCombineAsync(historyItems, (known, beyond) -> {
       List<ItemRecord> items = new ArrayList<>(known.values());
       Map<String, Integer> index = new HashMap<>();
       for (int i = 0; i < items.size(); i++) index.put(items.get(i).itemId(), i);
@@ -406,7 +420,7 @@ public final class OnlineLearner implements AutoCloseable {
       long uniformPool = pool == null ? 0 : pool.size();
       Map<String, ItemRecord> historyFound = new HashMap<>(beyond);
       historyFound.putAll(known);
-      return extraNegatives(partition, first, last, groups, Set.copyOf(index.keySet()), pool).thenCompose(extra -> {
+      return extraNegatives(partition, first, last, groups, Set.copyOf(index.keySet()), pool).thenComposeAsync(extra -> {
         for (ItemRecord r : extra.items()) {
           index.put(r.itemId(), items.size());
           items.add(r);
@@ -419,8 +433,8 @@ public final class OnlineLearner implements AutoCloseable {
         if (pool != null) for (Positive p : usable) pool.offer(p.event().itemId()); // after drawing: the after-state
         return learnBatch(first, last, items, index, usable, extraIdx, uniformPool, estimator, users, historyFound,
             mark);
-      });
-    }).thenCompose(read -> read);
+      }, stepExecutor);
+    }, stepExecutor).thenCompose(read -> read);
   }
 
   /** Extra negatives of a batch: distinct items, and the same number for every group (item ids per group). */
@@ -583,5 +597,6 @@ public final class OnlineLearner implements AutoCloseable {
         log.info("learner {} stopped", group);
       }
     }
+    stepExecutor.shutdown();
   }
 }

@@ -54,11 +54,11 @@ public final class StreamEffects {
     }
 
     /**
-     * Consumer batches the interactions pipeline keeps in flight: those whose history writes run, plus enough
-     * waiting for their exposure window to fill one.
+     * Consumer batches the interactions pipeline keeps in flight: those whose history writes run, plus enough to
+     * fill two exposure windows, so that the next window fills (its histories written) while one is written.
      */
     public int batchesInFlight(int batchSize) {
-      return historyWritesInFlight + (maxRecords + batchSize - 1) / batchSize;
+      return historyWritesInFlight + 2 * ((maxRecords + batchSize - 1) / batchSize);
     }
   }
 
