@@ -91,12 +91,14 @@ public final class InteractionStore {
   }
 
   private CompletionStage<Void> executeAll(List<BatchStatement> batches) {
-    return executeAll(batches, Integer.MAX_VALUE);
+    List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>(batches.size());
+    for (BatchStatement b : batches) writes.add(session.executeAsync(b).toCompletableFuture());
+    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
   }
 
   /** Sends {@code batches}, at most {@code inFlight} at once. */
   private CompletionStage<Void> executeAll(List<BatchStatement> batches, int inFlight) {
-    streams.AsyncLimit limit = new streams.AsyncLimit(Math.max(1, Math.min(inFlight, batches.size())));
+    streams.AsyncLimit limit = new streams.AsyncLimit(inFlight);
     List<CompletableFuture<AsyncResultSet>> writes = new ArrayList<>(batches.size());
     for (BatchStatement b : batches) writes.add(limit.submit(() -> session.executeAsync(b)).toCompletableFuture());
     return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
