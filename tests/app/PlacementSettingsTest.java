@@ -1,5 +1,6 @@
 package app;
 
+import service.FusionService;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.ConfigFactory;

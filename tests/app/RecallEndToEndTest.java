@@ -1,5 +1,7 @@
 package app;
 
+import actors.RowReader;
+import service.FusionService;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -11,10 +11,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bin/thermocline}: run a node, or run a benchmark. */
+/**
+ * The node's entry point ({@code java -cp … app.Main run}, as the Kubernetes image runs it). The launcher
+ * {@code bin/thermocline} runs {@code cli.Thermocline}, which adds the benchmarks, the simulator and the demo.
+ */
 @Command(name = "thermocline", mixinStandardHelpOptions = true, version = "thermocline 0.1",
     description = "Tiered, continuously learned embeddings for item IDs.",
-    subcommands = {Main.Run.class, Bench.class, Simulate.class})
+    subcommands = {Main.Run.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -27,7 +30,7 @@ public final class Main implements Runnable {
   }
 
   /** Options every command that loads configuration shares. */
-  static final class ConfigOptions {
+  public static final class ConfigOptions {
     @Option(names = "--config", description = "HOCON overlay file (e.g. cluster-config/production.conf)")
     File config;
 
@@ -37,7 +40,7 @@ public final class Main implements Runnable {
     @Option(names = "--port", description = "API port (default 8080)")
     Integer port;
 
-    Config load() {
+    public Config load() {
       Map<String, Object> overrides = new HashMap<>();
       if (dataDir != null) overrides.put("thermocline.data-dir", dataDir);
       if (port != null) overrides.put("thermocline.http.port", port);
@@ -58,23 +61,28 @@ public final class Main implements Runnable {
     @CommandLine.Mixin
     ConfigOptions options = new ConfigOptions();
 
-    @CommandLine.Option(names = "--demo",
-        description = "feed the synthetic world through the API and print recall@50 every minute as it learns")
-    boolean demo;
-
     @Override
     public Integer call() throws Exception {
-      Node node = Node.start(options.load());
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        node.close();
-        stopped.countDown();
-      }, "thermocline-shutdown"));
-      System.out.printf("Thermocline is up: API http://localhost:%d (try /ready), operations http://127.0.0.1:%d/admin/tiers%n",
-          node.httpPort(), node.adminPort());
-      if (demo) Demo.start(node.httpPort());
-      stopped.await();
+      runUntilStopped(start(options.load()));
       return 0;
     }
+  }
+
+  /** Starts a node, stops it on JVM shutdown, and says where it listens. */
+  public static Node start(Config config) throws Exception {
+    Node node = Node.start(config);
+    System.out.printf("Thermocline is up: API http://localhost:%d (try /ready), operations http://127.0.0.1:%d/admin/tiers%n",
+        node.httpPort(), node.adminPort());
+    return node;
+  }
+
+  /** Blocks until the JVM is asked to stop, then closes the node. */
+  public static void runUntilStopped(Node node) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      node.close();
+      stopped.countDown();
+    }, "thermocline-shutdown"));
+    stopped.await();
   }
 }

@@ -1,5 +1,13 @@
 package app;
 
+import actors.RowReader;
+import learner.OnlineLearner;
+import service.FreshnessQueue;
+import service.StreamEffects;
+import service.StoreAdmin;
+import service.FusionService;
+import service.RecallService;
+import service.ItemService;
 import actors.BucketRange;
 import actors.HotSlotAllocator;
 import akka.actor.ExtendedActorSystem;
@@ -22,7 +30,7 @@ import com.typesafe.config.ConfigFactory;
 import http.AdminRoutes;
 import http.Errors;
 import http.HealthRoutes;
-import http.ItemRequests;
+import service.ItemRequests;
 import http.ItemRoutes;
 import http.OpenApiRoutes;
 import http.RecallRoutes;

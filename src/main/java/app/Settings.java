@@ -92,7 +92,7 @@ public record Settings(
         new model.InteractionWeights(weights));
   }
 
-  static StoreSettings store(Config s) {
+  public static StoreSettings store(Config s) {
     List<TierSpec> tiers = new ArrayList<>();
     for (Config t : s.getConfigList("tiers")) {
       tiers.add(new TierSpec(

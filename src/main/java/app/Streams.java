@@ -1,5 +1,7 @@
 package app;
 
+import learner.OnlineLearner;
+import service.StreamEffects;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.kafka.javadsl.Consumer;

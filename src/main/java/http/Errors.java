@@ -1,5 +1,6 @@
 package http;
 
+import service.ApiError;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AuthorizationFailedRejection;
 import akka.http.javadsl.server.ExceptionHandler;
@@ -27,7 +28,7 @@ public final class Errors {
   public static HttpResponse toResponse(Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof ApiError e) return Json.error(e.status(), e.getMessage(), e.field());
-    if (cause instanceof streams.InteractionProducer.Overloaded || cause instanceof app.ItemService.Overloaded) {
+    if (cause instanceof streams.InteractionProducer.Overloaded || cause instanceof service.ItemService.Overloaded) {
       return Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null);
     }
     if (cause instanceof EntityStreamSizeException e) {

@@ -1,5 +1,6 @@
 package http;
 
+import service.ApiError;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.Route;

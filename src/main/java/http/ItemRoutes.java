@@ -1,11 +1,13 @@
 package http;
 
+import service.ApiError;
+import service.ItemRequests;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
-import app.ItemService;
+import service.ItemService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -80,7 +82,7 @@ public final class ItemRoutes extends AllDirectives {
         outcome = CompletableFuture.completedFuture((e.field() == null ? "" : e.field() + ": ") + e.getMessage());
       }
       outcomes.add(outcome.toCompletableFuture()
-          .exceptionally(t -> Errors.unwrap(t) instanceof app.ItemService.Overloaded
+          .exceptionally(t -> Errors.unwrap(t) instanceof service.ItemService.Overloaded
               ? "overloaded, retry later"
               : "not stored, retry: " + Errors.unwrap(t).getClass().getSimpleName()));
     }

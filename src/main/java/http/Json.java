@@ -1,5 +1,6 @@
 package http;
 
+import service.ApiError;
 import akka.http.javadsl.model.ContentTypes;
 import akka.http.javadsl.model.HttpEntities;
 import akka.http.javadsl.model.HttpResponse;

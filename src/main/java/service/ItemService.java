@@ -1,0 +1,274 @@
+package service;
+
+import actors.BucketRange;
+import akka.actor.typed.ActorSystem;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import embedding.ItemHasher;
+import embedding.StoreLayout;
+import embedding.TierKind;
+import embedding.TierSpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import storage.ItemRecord;
+import storage.InteractionStore;
+import storage.ItemStore;
+import storage.ShardMembership;
+import actors.RetrievalShard;
+import akka.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * Registers and reads items: the items table says where an item's row lives, the {@link BucketRange} that
+ * owns the row holds its values and counts its occupants.
+ *
+ * <p>Registration order makes retries safe: insert-if-absent (one winner), then count the occupant with an
+ * operation id derived from the item (a repeat is a no-op in the range), then mark the row counted. A crash
+ * between steps leaves {@code counted = false}, and the next registration of the item finishes the job.
+ */
+public final class ItemService implements RetrievalShard.ItemSource {
+
+  public record Registered(ItemRecord record, boolean created) {}
+
+  /** An item with its current hash row, the fusion weight of its tier and its exposure counts. */
+  public record ItemView(ItemRecord record, FusionService.Served served, InteractionStore.Exposures exposures) {}
+
+  private final ActorSystem<?> system;
+  private final ItemStore store;
+  private final FusionService fusion;
+  private final StoreLayout layout;
+  private final Duration askTimeout;
+  private final Clock clock;
+  private static final int REBUILD_CHUNK = 500;
+
+  private akka.stream.javadsl.SourceQueueWithComplete<BatchRegistrar.Job> queue;
+
+  private final Map<String, ItemHasher> hashers = new HashMap<>();
+  private final ShardMembership membership;
+  private final InteractionStore interactions;
+  private final int shards;
+  // Own seeds: shard placement must not correlate with bucket placement.
+  private final ItemHasher shardHasher = new ItemHasher(0x2c1b3c6d);
+  private final ItemHasher partHasher = new ItemHasher(0x297a2d39);
+
+  public ItemService(ActorSystem<?> system, ItemStore store, ShardMembership membership, InteractionStore interactions,
+      FusionService fusion, int shards, Duration askTimeout, Clock clock) {
+    this.system = system;
+    this.fusion = fusion;
+    StoreLayout layout = fusion.layout();
+    this.store = store;
+    this.membership = membership;
+    this.interactions = interactions;
+    this.layout = layout;
+    this.shards = shards;
+    this.askTimeout = askTimeout;
+    this.clock = clock;
+    for (TierSpec t : layout.tiers()) {
+      if (t.kind() == TierKind.HASHED) hashers.put(t.name(), new ItemHasher(t.seed()));
+    }
+    this.batches = new BatchRegistrar(this, system, store, membership, fusion, askTimeout, clock);
+  }
+
+  /** Where a new item goes: the entry tier, its MurmurHash3 bucket. */
+  public int entryBucket(String itemId) {
+    TierSpec entry = layout.entryTier();
+    return hashers.get(entry.name()).bucket(itemId, entry.capacity());
+  }
+
+  public int shardOf(String itemId) {
+    return shardHasher.bucket(itemId, shards);
+  }
+
+  /** The retrieval shards as recall sees them. */
+  public RecallService.Shards shards() {
+    return new RecallService.Shards() {
+      @Override
+      public int count() {
+        return shards;
+      }
+
+      @Override
+      public int shardOf(String itemId) {
+        return ItemService.this.shardOf(itemId);
+      }
+
+      @Override
+      public akka.actor.typed.RecipientRef<RetrievalShard.Command> ref(int shard) {
+        return ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard));
+      }
+    };
+  }
+
+  private EntityRef<RetrievalShard.Command> shard(String itemId) {
+    return ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shardOf(itemId)));
+  }
+
+  /** Registration refused because the node's queue of registrations is full: retry later (HTTP 429). */
+  public static final class Overloaded extends RuntimeException {
+    Overloaded(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private final BatchRegistrar batches;
+
+  /**
+   * Starts the node-wide registration queue: registrations are grouped into batches of up to {@code batchSize}
+   * (waiting at most {@code batchWindow} to fill one), at most {@code parallelism} batches run at once, up to
+   * {@code queueSize} registrations wait; beyond that {@link #register} fails fast with {@link Overloaded}
+   * instead of overloading Cassandra.
+   */
+  public void startQueue(int parallelism, int queueSize, int batchSize, Duration batchWindow) {
+    queue = akka.stream.javadsl.Source.<BatchRegistrar.Job>queue(queueSize, akka.stream.OverflowStrategy.dropNew())
+        .groupedWithin(batchSize, batchWindow)
+        .mapAsyncUnordered(parallelism, jobs -> batches.register(jobs))
+        .to(akka.stream.javadsl.Sink.ignore())
+        .run(akka.stream.Materializer.matFromSystem(system));
+  }
+
+  /** Registers through the node's bounded queue (see {@link #startQueue}). */
+  public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
+    if (queue == null) return registerNow(itemId, metadata);
+    CompletableFuture<Registered> done = new CompletableFuture<>();
+    return queue.offer(new BatchRegistrar.Job(itemId, metadata, done)).thenCompose(result -> {
+      if (result == akka.stream.QueueOfferResult.enqueued()) return done;
+      throw new Overloaded("item registrations queue is full");
+    });
+  }
+
+  /**
+   * Registers a batch directly (the items-topic consumer, which has its own backpressure); fails if any item
+   * failed, after all have been tried, so the batch is retried (every step is idempotent).
+   */
+  public CompletionStage<Void> registerAll(java.util.List<java.util.Map.Entry<String, ItemRecord.ItemMetadata>> inputs) {
+    java.util.List<BatchRegistrar.Job> jobs = new java.util.ArrayList<>(inputs.size());
+    for (var in : inputs) jobs.add(new BatchRegistrar.Job(in.getKey(), in.getValue(), new CompletableFuture<>()));
+    return batches.register(jobs).thenCompose(ignored -> CompletableFuture.allOf(
+        jobs.stream().map(BatchRegistrar.Job::done).toArray(CompletableFuture[]::new)));
+  }
+
+  int membershipPart(String itemId) {
+    return partHasher.bucket(itemId, ShardMembership.PARTS);
+  }
+
+  /** Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. */
+  static String registerOpId(ItemRecord item) {
+    return "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
+  }
+
+  /** Registers one item at once, outside the queue (a batch of one). */
+  CompletionStage<Registered> registerNow(String itemId, ItemRecord.ItemMetadata metadata) {
+    CompletableFuture<Registered> done = new CompletableFuture<>();
+    return batches.register(java.util.List.of(new BatchRegistrar.Job(itemId, metadata, done))).thenCompose(x -> done);
+  }
+
+  static RetrievalShard.IndexedItem indexed(ItemRecord item, float[] vector, double popularity) {
+    var m = item.metadata();
+    long created = m.createdAt() != null ? m.createdAt().toEpochMilli() : item.registeredAt().toEpochMilli();
+    return new RetrievalShard.IndexedItem(item.itemId(), vector, m.category(), item.tier(), created, popularity);
+  }
+
+  /**
+   * Removes an item: from recall first, then its shard membership, its bucket's count and its row. Each
+   * step is idempotent, so a failed delete can be repeated. False if the item is unknown.
+   */
+  public CompletionStage<Boolean> delete(String itemId) {
+    return store.find(itemId).thenCompose(found -> {
+      if (found.isEmpty()) return CompletableFuture.completedFuture(false);
+      ItemRecord item = found.get();
+      int rowsPerRange = layout.rowsPerRange();
+      String opId = "unregister:" + item.tier() + ":" + item.row() + ":" + itemId + ":" + item.registeredAt().toEpochMilli();
+      return shard(itemId).<RetrievalShard.Done>ask(r -> new RetrievalShard.Delete(itemId, r), askTimeout)
+          .thenCompose(ignored -> membership.remove(shardOf(itemId), partHasher.bucket(itemId, ShardMembership.PARTS),
+              itemId))
+          .thenCompose(ignored -> !item.counted() ? CompletableFuture.<Void>completedFuture(null)
+              : ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY,
+                      StoreLayout.entityId(item.tier(), item.row() / rowsPerRange))
+                  .<BucketRange.Ack>ask(r -> new BucketRange.RemoveOccupant(opId, item.row() % rowsPerRange, r),
+                      askTimeout)
+                  .thenAccept(ack -> {
+                    // Rejected = already uncounted by an earlier attempt of this delete.
+                  }))
+          .thenCompose(ignored -> store.delete(itemId))
+          .thenApply(ignored -> true);
+    });
+  }
+
+  /** Rebuild of one retrieval shard: its items, their current rows and popularity, page by page. */
+  @Override
+  public CompletionStage<Long> forEachItem(int shardNo,
+      java.util.function.Function<java.util.List<RetrievalShard.IndexedItem>, CompletionStage<Void>> page) {
+    return membership.forEach(shardNo, ids -> loadAll(ids, 0, new java.util.ArrayList<>()).thenCompose(page::apply));
+  }
+
+  /** Loads items in chunks, so a page never puts more than a few hundred requests in flight. */
+  private CompletionStage<java.util.List<RetrievalShard.IndexedItem>> loadAll(java.util.List<String> ids, int from,
+      java.util.List<RetrievalShard.IndexedItem> out) {
+    if (from >= ids.size()) return CompletableFuture.completedFuture(out);
+    int to = Math.min(ids.size(), from + REBUILD_CHUNK);
+    return loadChunk(ids.subList(from, to)).thenCompose(loaded -> {
+      out.addAll(loaded);
+      return loadAll(ids, to, out);
+    });
+  }
+
+  /** Items rows and exposure counts one read each, hash rows one ask per bucket range. */
+  private CompletionStage<java.util.List<RetrievalShard.IndexedItem>> loadChunk(java.util.List<String> ids) {
+    java.util.List<CompletableFuture<Optional<ItemRecord>>> finds = new java.util.ArrayList<>(ids.size());
+    for (String id : ids) finds.add(store.find(id).toCompletableFuture());
+    return CompletableFuture.allOf(finds.toArray(CompletableFuture[]::new)).thenCompose(found -> {
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>(ids.size());
+      for (var f : finds) f.join().ifPresent(records::add);
+      java.util.List<CompletableFuture<InteractionStore.Exposures>> exposures = new java.util.ArrayList<>();
+      for (ItemRecord r : records) exposures.add(interactions.exposures(r.itemId(), clock.instant()).toCompletableFuture());
+      var served = fusion.serveToIndex(records).toCompletableFuture();
+      return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(served, (ignored, vectors) -> {
+        java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+          out.add(indexed(records.get(i), vectors.get(i).vector(), exposures.get(i).join().total()));
+        }
+        return out;
+      });
+    });
+  }
+
+  public CompletionStage<Optional<ItemView>> find(String itemId) {
+    return store.find(itemId).thenCompose(found -> {
+      if (found.isEmpty()) return CompletableFuture.completedFuture(Optional.<ItemView>empty());
+      ItemRecord item = found.get();
+      var exposures = interactions.exposures(itemId, clock.instant()).toCompletableFuture();
+      return fusion.serve(java.util.List.of(item)).thenCombine(exposures, (served, ex) ->
+          Optional.of(new ItemView(item, served.get(0), ex)));
+    });
+  }
+
+  public FusionService fusion() {
+    return fusion;
+  }
+
+  /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
+  public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
+    return store.findRecent(itemIds).thenCompose(found -> {
+      // Deleted meanwhile: nothing to refresh.
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>(found.values());
+      if (records.isEmpty()) return CompletableFuture.completedFuture(null);
+      return fusion.serveToIndex(records).thenCompose(served -> {
+        Map<Integer, java.util.List<RetrievalShard.IndexedItem>> byShard = new HashMap<>();
+        for (int i = 0; i < records.size(); i++) {
+          ItemRecord r = records.get(i);
+          byShard.computeIfAbsent(shardOf(r.itemId()), k -> new java.util.ArrayList<>())
+              .add(indexed(r, served.get(i).vector(), 0)); // 0: the shard keeps the popularity it counted
+        }
+        java.util.List<CompletableFuture<RetrievalShard.UpsertedAll>> asks = new java.util.ArrayList<>();
+        byShard.forEach((shard, list) -> asks.add(ClusterSharding.get(system)
+            .entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard))
+            .<RetrievalShard.UpsertedAll>ask(r -> new RetrievalShard.Refresh(list, r), askTimeout)
+            .toCompletableFuture()));
+        return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new));
+      });
+    });
+  }
+}

@@ -1,0 +1,249 @@
+package service;
+
+import actors.RetrievalShard;
+import akka.actor.typed.ActorSystem;
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.RecipientRef;
+import akka.actor.typed.javadsl.AskPattern;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import model.InteractionWeights;
+import model.UserTower;
+import storage.HistoryEntry;
+import storage.InteractionStore;
+
+/**
+ * Two-tower recall, one per node (the RecallCoordinator of the architecture; it owns no state, so it is a
+ * plain service over asks rather than an actor): user vector → every retrieval shard → merged top-k. A shard
+ * that is late or still rebuilding is left out and the answer is marked partial.
+ *
+ * <p>The user vector is the one the online learner trains with ({@link model.UserSide}):
+ * {@code u = normalise(historyMean + userIdRow)}, the history mean from the user's stored history and the served
+ * vectors of its items, the user-ID row from the store (zero until learned). A user with neither gets popular and
+ * fresh items.
+ */
+public final class RecallService {
+
+  public record Request(String userId, int k, boolean excludeSeen, List<String> recentItemIds, String category) {}
+
+  public record Item(String itemId, float score, String tier) {}
+
+  /** {@code strategy}: "personal" (user vector) or "popular-fresh" (nothing known about the user). */
+  public record Result(String userId, List<Item> items, long modelVersion, String strategy, boolean partial,
+      List<Integer> missingShards, double tookMs) {}
+
+  public record UserView(String userId, List<HistoryEntry> history, float[] vector) {}
+
+  /** A user's newest interactions, newest first (the interactions store in production). */
+  public interface HistorySource {
+    CompletionStage<List<HistoryEntry>> history(String userId, int limit);
+  }
+
+  /**
+   * A user's learned ID row (the store's {@code userids} table in production); a never-learned user reads as
+   * zeros (or null). A failed read costs the row, not the answer: the history mean alone is used.
+   */
+  public interface UserRows {
+    CompletionStage<float[]> row(String userId);
+  }
+
+  /** Where recall finds shards and items: sharded entities in production, plain actors in tests. */
+  public interface Shards {
+    int count();
+
+    int shardOf(String itemId);
+
+    RecipientRef<RetrievalShard.Command> ref(int shard);
+  }
+
+  /** No model has been trained yet: every vector comes from the initial towers. */
+  public static final long MODEL_VERSION = 0;
+
+  private final ActorSystem<?> system;
+  private final HistorySource interactions;
+  private final UserRows userRows;
+  private final Shards shards;
+  private final UserTower tower;
+  private final InteractionWeights weights;
+  private final int ef;
+  private final Duration shardTimeout;
+  private final Clock clock;
+
+  private final java.util.concurrent.atomic.AtomicLong userRowsMissed = new java.util.concurrent.atomic.AtomicLong();
+
+  public RecallService(ActorSystem<?> system, HistorySource interactions, UserRows userRows, Shards shards,
+      UserTower tower, InteractionWeights weights, int ef, Duration shardTimeout, Clock clock) {
+    this.system = system;
+    this.interactions = interactions;
+    this.userRows = userRows;
+    this.shards = shards;
+    this.tower = tower;
+    this.weights = weights;
+    this.ef = ef;
+    this.shardTimeout = shardTimeout;
+    this.clock = clock;
+  }
+
+  /** User-ID rows that could not be read in time (those answers used the history mean alone). */
+  public long userRowsMissed() {
+    return userRowsMissed.get();
+  }
+
+  public CompletionStage<Result> recall(Request req) {
+    long start = System.nanoTime();
+    CompletionStage<float[]> row = userRow(req.userId()); // beside the history read, not after it
+    return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCompose(history ->
+        userVector(history, req.recentItemIds(), row).thenCompose(u -> {
+          List<String> exclude = req.excludeSeen() ? seen(history, req.recentItemIds()) : List.of();
+          if (u == null) return fallback(req, exclude, start);
+          long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
+          return scatter(r -> new RetrievalShard.Search(u, req.k(), Math.max(ef, req.k()), exclude, req.category(),
+              deadline, r))
+              .thenApply(g -> result(req, mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k()),
+                  "personal", g, start));
+        }));
+  }
+
+  public CompletionStage<UserView> user(String userId) {
+    CompletionStage<float[]> row = userRow(userId);
+    return interactions.history(userId, InteractionStore.HISTORY_LIMIT)
+        .thenCompose(history -> userVector(history, List.of(), row)
+            .thenApply(u -> new UserView(userId, history, u)));
+  }
+
+  private CompletionStage<float[]> userRow(String userId) {
+    CompletionStage<float[]> read;
+    try {
+      read = userRows.row(userId);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.exceptionally(t -> {
+      userRowsMissed.incrementAndGet();
+      return null;
+    });
+  }
+
+  /**
+   * {@code normalise(historyMean + userIdRow)}: positive history (weighted by type, decayed by age) plus the
+   * request's recent items (as clicks, now), and the learned row; null when both are absent (or cancel).
+   */
+  private CompletionStage<float[]> userVector(List<HistoryEntry> history, List<String> recent,
+      CompletionStage<float[]> row) {
+    long now = clock.millis();
+    Map<String, List<double[]>> weightsByItem = new LinkedHashMap<>();
+    for (HistoryEntry e : history) {
+      double w = weights.weight(e.type());
+      if (w > 0) weightsByItem.computeIfAbsent(e.itemId(), k -> new ArrayList<>()).add(new double[] {w, e.ts().toEpochMilli()});
+    }
+    for (String id : recent) weightsByItem.computeIfAbsent(id, k -> new ArrayList<>()).add(new double[] {weights.weight("click"), now});
+    if (weightsByItem.isEmpty()) return row.thenApply(r -> tower.userVector(List.of(), now, r));
+    return vectors(weightsByItem.keySet()).thenCombine(row, (found, r) -> {
+      List<UserTower.Signal> signals = new ArrayList<>();
+      for (var e : weightsByItem.entrySet()) {
+        float[] v = found.get(e.getKey());
+        if (v == null) continue; // deleted, or its shard did not answer in time
+        for (double[] wt : e.getValue()) signals.add(new UserTower.Signal(v, wt[0], (long) wt[1]));
+      }
+      return tower.userVector(signals, now, r);
+    });
+  }
+
+  /** Served vectors of items, asked of their shards (one ask per shard). */
+  private CompletionStage<Map<String, float[]>> vectors(Set<String> itemIds) {
+    Map<Integer, List<String>> byShard = new HashMap<>();
+    for (String id : itemIds) byShard.computeIfAbsent(shards.shardOf(id), s -> new ArrayList<>()).add(id);
+    List<CompletableFuture<RetrievalShard.VectorsFound>> asks = new ArrayList<>();
+    for (var e : byShard.entrySet()) {
+      asks.add(AskPattern.<RetrievalShard.Command, RetrievalShard.VectorsFound>ask(shards.ref(e.getKey()),
+              r -> new RetrievalShard.GetVectors(e.getValue(), r), shardTimeout, system.scheduler())
+          .toCompletableFuture()
+          .exceptionally(t -> new RetrievalShard.VectorsFound(List.of(), List.of())));
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      Map<String, float[]> out = new HashMap<>();
+      for (var a : asks) {
+        var found = a.join();
+        for (int i = 0; i < found.itemIds().size(); i++) out.put(found.itemIds().get(i), found.vectors().get(i));
+      }
+      return out;
+    });
+  }
+
+  private static List<String> seen(List<HistoryEntry> history, List<String> recent) {
+    Set<String> seen = new LinkedHashSet<>(recent);
+    for (HistoryEntry e : history) seen.add(e.itemId());
+    return List.copyOf(seen);
+  }
+
+  /** Popular and fresh items, alternating, for a user with no usable signal. Score = rank score in (0, 1]. */
+  private CompletionStage<Result> fallback(Request req, List<String> exclude, long start) {
+    long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
+    return scatter(r -> new RetrievalShard.Fallback(req.k(), exclude, req.category(), deadline, r))
+        .thenApply(g -> {
+          List<Item> popular = mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k());
+          List<Item> fresh = mergeByScore(g.answers(), RetrievalShard.Result::fresh, req.k());
+          Map<String, Item> picked = new LinkedHashMap<>();
+          for (int i = 0; picked.size() < req.k() && (i < popular.size() || i < fresh.size()); i++) {
+            if (i < popular.size()) picked.putIfAbsent(popular.get(i).itemId(), popular.get(i));
+            if (i < fresh.size() && picked.size() < req.k()) picked.putIfAbsent(fresh.get(i).itemId(), fresh.get(i));
+          }
+          List<Item> ranked = new ArrayList<>();
+          int rank = 0;
+          for (Item it : picked.values()) ranked.add(new Item(it.itemId(), 1f - (float) rank++ / (req.k() + 1), it.tier()));
+          return result(req, ranked, "popular-fresh", g, start);
+        });
+  }
+
+  private record Gathered(List<RetrievalShard.Result> answers, List<Integer> missing) {}
+
+  /** Asks every shard; a shard that fails or is late counts as not ready. */
+  private CompletionStage<Gathered> scatter(
+      akka.japi.function.Function<ActorRef<RetrievalShard.Result>, RetrievalShard.Command> message) {
+    int n = shards.count();
+    List<CompletableFuture<RetrievalShard.Result>> asks = new ArrayList<>(n);
+    for (int s = 0; s < n; s++) {
+      int shard = s;
+      asks.add(AskPattern.ask(shards.ref(s), message, shardTimeout, system.scheduler()).toCompletableFuture()
+          .exceptionally(t -> new RetrievalShard.Result(shard, false, List.of(), List.of())));
+    }
+    return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      List<RetrievalShard.Result> answers = new ArrayList<>();
+      List<Integer> missing = new ArrayList<>();
+      for (int s = 0; s < n; s++) {
+        RetrievalShard.Result r = asks.get(s).join();
+        if (r.ready()) answers.add(r);
+        else missing.add(s);
+      }
+      return new Gathered(answers, missing);
+    });
+  }
+
+  private static List<Item> mergeByScore(List<RetrievalShard.Result> answers,
+      java.util.function.Function<RetrievalShard.Result, List<RetrievalShard.Scored>> part, int k) {
+    Map<String, Item> best = new HashMap<>();
+    for (RetrievalShard.Result r : answers) {
+      for (RetrievalShard.Scored h : part.apply(r)) {
+        best.merge(h.itemId(), new Item(h.itemId(), h.score(), h.tier()), (a, b) -> a.score() >= b.score() ? a : b);
+      }
+    }
+    List<Item> all = new ArrayList<>(best.values());
+    all.sort(Comparator.comparingDouble(Item::score).reversed().thenComparing(Item::itemId));
+    return all.size() > k ? all.subList(0, k) : all;
+  }
+
+  private Result result(Request req, List<Item> items, String strategy, Gathered g, long start) {
+    return new Result(req.userId(), items, MODEL_VERSION, strategy, !g.missing().isEmpty(), g.missing(),
+        (System.nanoTime() - start) / 1e6);
+  }
+}

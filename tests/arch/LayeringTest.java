@@ -1,0 +1,61 @@
+package arch;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package graph of docs/architecture.md, kept: dependencies point one way (tools → app → http → service,
+ * learner → actors, storage, streams → the Akka-free core), no package cycles, and the numeric core free of
+ * Akka.
+ */
+class LayeringTest {
+
+  private static final String[] ALL = {"cli", "bench", "simulation", "app", "http", "learner", "service",
+      "actors", "storage", "streams", "embedding", "model", "retrieval", "infra"};
+
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importClasses() {
+    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages(ALL);
+  }
+
+  @Test
+  void dependenciesPointOneWay() {
+    layeredArchitecture().consideringOnlyDependenciesInLayers()
+        .layer("Tools").definedBy("cli..", "bench..", "simulation..")
+        .layer("Wiring").definedBy("app..")
+        .layer("Http").definedBy("http..")
+        .layer("Learner").definedBy("learner..")
+        .layer("Services").definedBy("service..")
+        .layer("Stores").definedBy("actors..", "storage..", "streams..")
+        .layer("Core").definedBy("embedding..", "model..", "retrieval..", "infra..")
+        .whereLayer("Tools").mayNotBeAccessedByAnyLayer()
+        .whereLayer("Wiring").mayOnlyBeAccessedByLayers("Tools")
+        .whereLayer("Http").mayOnlyBeAccessedByLayers("Wiring", "Tools")
+        .whereLayer("Learner").mayOnlyBeAccessedByLayers("Wiring", "Tools")
+        .whereLayer("Services").mayOnlyBeAccessedByLayers("Http", "Learner", "Wiring", "Tools")
+        .whereLayer("Stores").mayOnlyBeAccessedByLayers("Services", "Learner", "Http", "Wiring", "Tools")
+        .check(classes);
+  }
+
+  @Test
+  void noPackageCycles() {
+    slices().matching("(*)..").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void theNumericCoreIsFreeOfAkka() {
+    noClasses().that().resideInAnyPackage("embedding..", "model..", "retrieval..")
+        .should().dependOnClassesThat().resideInAnyPackage("akka..")
+        .check(classes);
+  }
+}

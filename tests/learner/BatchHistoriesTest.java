@@ -1,0 +1,95 @@
+package learner;
+
+import actors.RowReader;
+import service.FusionService;
+import static org.junit.jupiter.api.Assertions.*;
+
+import embedding.StoreLayout;
+import embedding.TierKind;
+import embedding.TierSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import model.Fusion;
+import model.HashedNgramEncoder;
+import model.MetaEncoder;
+import model.RecentPositives;
+import model.UserTower;
+import org.junit.jupiter.api.Test;
+import storage.ItemRecord;
+
+/** The learner's history means: the served-vector math of recall, over the rows of the batch's one read. */
+class BatchHistoriesTest {
+
+  private static final int DIM = 8;
+  private static final long HOUR = 3_600_000L;
+  private final StoreLayout layout = new StoreLayout(DIM, 16, 0.05f, List.of(
+      new TierSpec("hot", TierKind.EXCLUSIVE, 16, 0, 0.8, 100),
+      new TierSpec("cold", TierKind.HASHED, 64, 7, 0.3, 0),
+      TierSpec.auxiliary(FusionService.USERS, 64, 11, 0f),
+      TierSpec.auxiliary(FusionService.FEATURES, 64, 13, 0f),
+      TierSpec.auxiliary(FusionService.PARAMS, 16, 17, 0f)));
+  private final FusionService fusion = new FusionService(layout, null,
+      new MetaEncoder(new MetaEncoder.Config(16, 8, DIM, 4, 1)), new HashedNgramEncoder(16, 3),
+      new model.UploaderMeans(DIM, 16, 10));
+  private final UserTower tower = new UserTower(DIM, Duration.ofHours(1));
+
+  private ItemRecord item(String id, String tier, int bucket, int slot) {
+    var meta = new ItemRecord.ItemMetadata("title of " + id, List.of("tag-" + id), "category", "uploader", Instant.EPOCH,
+        null);
+    return new ItemRecord(id, meta, tier, bucket, slot, false, Instant.EPOCH, Instant.EPOCH, fusion.textHead(meta.title()));
+  }
+
+  @Test
+  void theMeanOfAUsersEarlierPositivesInTheWindowFromTheBatchRows() {
+    RecentPositives recent = new RecentPositives(10, 100, 100);
+    long now = 10 * HOUR;
+    recent.add("u", "too-old", 1, now - 5 * HOUR, 3); // before the batch's window
+    recent.add("u", "hot-item", 2, now - HOUR, 200);
+    recent.add("v", "cold-item", 1, now, 201);
+    recent.add("u", "cold-item", 3, now - 2 * HOUR, 202);
+    recent.add("u", "unknown", 1, now, 203);
+    long first = 250;
+    BatchHistories batch = new BatchHistories(fusion, tower, recent, recent.windowStart(first), List.of("u", "w", "u"));
+    assertEquals(Set.of("hot-item", "cold-item", "unknown"), batch.itemIds(), "u's items in the window, w has none");
+
+    ItemRecord hot = item("hot-item", "hot", 0, 5);
+    ItemRecord cold = item("cold-item", "cold", 9, -1);
+    Set<RowReader.Key> keys = new HashSet<>();
+    batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
+    assertTrue(keys.contains(FusionService.thetaRow()));
+    assertTrue(keys.contains(fusion.hashRow(hot)) && keys.contains(fusion.hashRow(cold)));
+    FusionService.MetaInputs hotMeta = fusion.metaInputs(hot.metadata());
+    FusionService.MetaInputs coldMeta = fusion.metaInputs(cold.metadata());
+    assertTrue(keys.containsAll(hotMeta.rows()) && keys.containsAll(coldMeta.rows()), "feature rows for m");
+
+    SplittableRandom random = new SplittableRandom(1);
+    Map<RowReader.Key, float[]> fetched = new java.util.HashMap<>();
+    for (RowReader.Key k : keys) {
+      float[] row = new float[DIM];
+      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.1f;
+      fetched.put(k, row);
+    }
+    double[] theta = {0.7, -0.4};
+
+    // As recall computes it: each item's served vector f, weighted by type and decayed by age.
+    float[] fHot = Fusion.forward(fetched.get(fusion.hashRow(hot)), fusion.meta(hot, hotMeta, fetched), theta[0]).vector();
+    float[] fCold = Fusion.forward(fetched.get(fusion.hashRow(cold)), fusion.meta(cold, coldMeta, fetched), theta[1])
+        .vector();
+    float[] expected = tower.historyVector(List.of(new UserTower.Signal(fHot, 2, now - HOUR),
+        new UserTower.Signal(fCold, 3, now - 2 * HOUR)), now);
+    assertArrayEquals(expected, batch.mean("u", now, fetched, theta), 1e-7f);
+    // The tier's θ matters: the same rows under another θ give another mean.
+    BatchHistories other = new BatchHistories(fusion, tower, recent, recent.windowStart(first), List.of("u"));
+    other.addRows(Map.of("hot-item", hot, "cold-item", cold), new HashSet<>());
+    float[] otherTheta = other.mean("u", now, fetched, new double[] {0.7, 2.0});
+    assertNotNull(otherTheta);
+    assertFalse(java.util.Arrays.equals(expected, otherTheta));
+
+    assertNull(batch.mean("w", now, fetched, theta), "no earlier positives: no history mean");
+  }
+}
