@@ -210,6 +210,42 @@ class RecallEndToEndTest {
     assertEquals("row-7", after.get("items").get(0).get("itemId").asText(), after.toString());
   }
 
+  /**
+   * Replaying logs (a backfill, a migration, a benchmark) gives the same user vectors and recall as living
+   * through them: the same history years ago and shifted to today, for two users, through Kafka and the API.
+   */
+  @Test
+  void aHistoryReplayedFromYearsAgoGivesTheSameVectorAndRecallAsToday() throws Exception {
+    for (int i = 0; i < 30; i++) {
+      call("POST", "/v1/items", "{\"itemId\": \"replay-" + i + "\", \"title\": \"replay item " + i
+          + "\", \"tags\": [\"r" + (i % 5) + "\"]}", 201);
+    }
+    long today = System.currentTimeMillis();
+    long yearsAgo = 1_262_304_000_000L; // 2010-01-01
+    StringBuilder events = new StringBuilder();
+    for (int i = 0; i < 6; i++) {
+      long offset = i * 25_200_000L; // 7 hours apart: with a 1-day half-life their weights differ
+      String type = i % 2 == 0 ? "like" : "click";
+      for (String[] user : new String[][] {{"replay-then", "" + (yearsAgo + offset)}, {"replay-now", "" + (today - 6 * 25_200_000L + offset)}}) {
+        if (events.length() > 0) events.append(',');
+        events.append("{\"userId\": \"").append(user[0]).append("\", \"itemId\": \"replay-").append(i * 4)
+            .append("\", \"type\": \"").append(type).append("\", \"ts\": ").append(user[1]).append('}');
+      }
+    }
+    call("POST", "/v1/interactions", "{\"events\": [" + events + "]}", 202);
+    JsonNode then = Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/users/replay-then", null, 200),
+        u -> u.get("history").size() == 6);
+    JsonNode now = Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/users/replay-now", null, 200),
+        u -> u.get("history").size() == 6);
+    assertTrue(then.get("vector").isArray(), "a history from 2010 still has a vector: " + then);
+    assertEquals(now.get("vector"), then.get("vector"));
+    assertEquals(recalled("replay-now", ""), recalled("replay-then", ""));
+    // A `now` passed with the request decays to it; a bad one is a 400 naming the field.
+    assertEquals(then.get("vector"), call("GET", "/v1/users/replay-then?now=" + (yearsAgo + 6 * 25_200_000L), null, 200).get("vector"));
+    JsonNode bad = call("POST", "/v1/recall", "{\"userId\": \"replay-then\", \"now\": \"yesterday\"}", 400);
+    assertEquals("now", bad.get("field").asText(), bad.toString());
+  }
+
   private int status(String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();

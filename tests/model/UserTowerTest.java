@@ -45,4 +45,26 @@ class UserTowerTest {
     assertThrows(IllegalArgumentException.class,
         () -> tower.decayedMean(List.of(new UserTower.Signal(new float[] {1, 0, 0}, 1, 0)), 0));
   }
+
+  @Test
+  void agesCountFromTheUsersNewestEventSoOldHistoriesKeepTheirVector() {
+    long yearsAgo = 1_000_000 * HOUR; // ~114 years of one-hour half-lives: 2^-1e6 underflows against the clock
+    var old = List.of(new UserTower.Signal(new float[] {1, 0}, 1, yearsAgo),
+        new UserTower.Signal(new float[] {0, 1}, 1, yearsAgo - HOUR));
+    long shift = 999_990 * HOUR;
+    var recent = List.of(new UserTower.Signal(new float[] {1, 0}, 1, yearsAgo + shift),
+        new UserTower.Signal(new float[] {0, 1}, 1, yearsAgo - HOUR + shift));
+    float[] fromOld = tower.decayedMean(old, yearsAgo + 2_000_000 * HOUR);
+    assertArrayEquals(new float[] {2f / 3, 1f / 3}, fromOld, 1e-6f);
+    assertArrayEquals(fromOld, tower.decayedMean(recent, UserTower.NEWEST), 0f, "the same stream shifted in time");
+    assertArrayEquals(fromOld, tower.decayedMean(old, UserTower.NEWEST), 0f);
+  }
+
+  @Test
+  void eventsAfterNowCountAsNow() {
+    long now = 10 * HOUR;
+    var signals = List.of(new UserTower.Signal(new float[] {1, 0}, 1, now + 5 * HOUR),
+        new UserTower.Signal(new float[] {0, 1}, 1, now));
+    assertArrayEquals(new float[] {0.5f, 0.5f}, tower.decayedMean(signals, now), 1e-6f);
+  }
 }

@@ -9,11 +9,17 @@ import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.RecallService;
+import streams.BadRecord;
+import streams.InteractionCodec;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DecimalNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.math.BigDecimal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import storage.HistoryEntry;
@@ -37,7 +43,7 @@ public final class RecallRoutes extends AllDirectives {
         path("recall", () -> post(() -> withSizeLimit(maxBodyBytes, () ->
             entity(Unmarshaller.entityToString(), body -> answer(() -> recall(body)))))),
         path(PathMatchers.segment("users").slash(PathMatchers.segment()),
-            id -> get(() -> answer(() -> user(id))))));
+            id -> get(() -> parameterOptional("now", now -> answer(() -> user(id, now)))))));
   }
 
   private Route answer(java.util.function.Supplier<CompletionStage<HttpResponse>> call) {
@@ -67,7 +73,17 @@ public final class RecallRoutes extends AllDirectives {
       if (!c.isTextual() || c.textValue().isEmpty()) throw ApiError.badField("category", "category must be a non-empty string");
       category = c.textValue();
     }
-    return new RecallService.Request(userId, k, excludeSeen, List.copyOf(recent), category);
+    return new RecallService.Request(userId, k, excludeSeen, List.copyOf(recent), category, now(o.get("now"), "now"));
+  }
+
+  /** The optional {@code now} of a request (epoch ms or ISO-8601): what the user's history decays to. */
+  static Long now(JsonNode v, String field) {
+    if (v == null || v.isNull()) return null;
+    try {
+      return InteractionCodec.epochMillis(v, field);
+    } catch (BadRecord e) {
+      throw ApiError.badField(field, field + " " + e.getMessage());
+    }
   }
 
   private CompletionStage<HttpResponse> recall(String body) {
@@ -90,9 +106,10 @@ public final class RecallRoutes extends AllDirectives {
     });
   }
 
-  private CompletionStage<HttpResponse> user(String rawId) {
+  private CompletionStage<HttpResponse> user(String rawId, Optional<String> rawNow) {
     String id = ItemRequests.pathIdField(rawId, "userId");
-    return recall.user(id).thenApply(u -> {
+    Long now = rawNow.map(t -> now(t.matches("[0-9]+") ? DecimalNode.valueOf(new BigDecimal(t)) : TextNode.valueOf(t), "now")).orElse(null);
+    return recall.user(id, now).thenApply(u -> {
       ObjectNode out = Json.object().put("userId", u.userId());
       ArrayNode history = out.putArray("history");
       for (HistoryEntry e : u.history()) {

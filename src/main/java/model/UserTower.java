@@ -28,6 +28,9 @@ public final class UserTower {
     for (int i = 0; i < dim; i++) historyWeights[i][i] = 1f;
   }
 
+  /** A {@code nowMillis} that puts no event in the future: ages count from the user's newest event. */
+  public static final long NEWEST = Long.MAX_VALUE;
+
   /** The user vector (unit length), or null when there is no signal to build one from. */
   public float[] userVector(List<Signal> signals, long nowMillis) {
     return userVector(signals, nowMillis, null);
@@ -54,15 +57,30 @@ public final class UserTower {
     return h;
   }
 
-  /** Σ w_i·v_i / Σ w_i with w_i = typeWeight · 2^(−age/halfLife); null when no signal has weight. */
+  /**
+   * Σ w_i·v_i / Σ w_i with w_i = typeWeight · 2^(−age_i/halfLife), each event's age counted from the user's own
+   * newest event (events after {@code nowMillis}, clock skew, count as {@code nowMillis}); null when no signal
+   * has weight.
+   *
+   * <p>Counting ages from the newest event rather than from the wall clock gives the same mean (a common factor
+   * 2^(−(now − newest)/halfLife) cancels in the ratio) without its underflow: a history replayed from years-old
+   * logs, or a user back after a long absence, keeps their vector instead of decaying to nothing. The learner
+   * passes the time of the example it trains on, recall the request's {@code now} or {@link #NEWEST}: one
+   * definition for both.
+   */
   public float[] decayedMean(List<Signal> signals, long nowMillis) {
-    double[] sum = new double[dim];
-    double total = 0;
+    long newest = Long.MIN_VALUE;
     for (Signal s : signals) {
       if (s.vector().length != dim) {
         throw new IllegalArgumentException("vector of length " + s.vector().length + ", expected " + dim);
       }
-      double w = decay(s.typeWeight(), nowMillis - s.atMillis());
+      if (s.typeWeight() > 0) newest = Math.max(newest, Math.min(s.atMillis(), nowMillis));
+    }
+    if (newest == Long.MIN_VALUE) return null;
+    double[] sum = new double[dim];
+    double total = 0;
+    for (Signal s : signals) {
+      double w = decay(s.typeWeight(), newest - Math.min(s.atMillis(), nowMillis));
       if (!(w > 0)) continue;
       for (int i = 0; i < dim; i++) sum[i] += w * s.vector()[i];
       total += w;

@@ -34,7 +34,16 @@ import storage.InteractionStore;
  */
 public final class RecallService {
 
-  public record Request(String userId, int k, boolean excludeSeen, List<String> recentItemIds, String category) {}
+  /**
+   * @param nowMillis the time to decay the history to (events after it count as now); null: the user's newest
+   *     event, so a history replayed from old logs weighs as it did when it was lived
+   */
+  public record Request(String userId, int k, boolean excludeSeen, List<String> recentItemIds, String category,
+      Long nowMillis) {
+    public Request(String userId, int k, boolean excludeSeen, List<String> recentItemIds, String category) {
+      this(userId, k, excludeSeen, recentItemIds, category, null);
+    }
+  }
 
   public record Item(String itemId, float score, String tier) {}
 
@@ -103,7 +112,7 @@ public final class RecallService {
     long start = System.nanoTime();
     CompletionStage<float[]> row = userRow(req.userId()); // beside the history read, not after it
     return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCompose(history ->
-        userVector(history, req.recentItemIds(), row).thenCompose(u -> {
+        userVector(history, req.recentItemIds(), req.nowMillis(), row).thenCompose(u -> {
           List<String> exclude = req.excludeSeen() ? seen(history, req.recentItemIds()) : List.of();
           if (u == null) return fallback(req, exclude, start);
           long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
@@ -115,9 +124,14 @@ public final class RecallService {
   }
 
   public CompletionStage<UserView> user(String userId) {
+    return user(userId, null);
+  }
+
+  /** @param nowMillis as in {@link Request}: null decays to the user's newest event */
+  public CompletionStage<UserView> user(String userId, Long nowMillis) {
     CompletionStage<float[]> row = userRow(userId);
     return interactions.history(userId, InteractionStore.HISTORY_LIMIT)
-        .thenCompose(history -> userVector(history, List.of(), row)
+        .thenCompose(history -> userVector(history, List.of(), nowMillis, row)
             .thenApply(u -> new UserView(userId, history, u)));
   }
 
@@ -135,18 +149,20 @@ public final class RecallService {
   }
 
   /**
-   * {@code normalise(historyMean + userIdRow)}: positive history (weighted by type, decayed by age) plus the
-   * request's recent items (as clicks, now), and the learned row; null when both are absent (or cancel).
+   * {@code normalise(historyMean + userIdRow)}: positive history (weighted by type, decayed by age as
+   * {@link UserTower#decayedMean} defines it) plus the request's recent items (as clicks, happening now: the
+   * request's {@code now}, else the clock), and the learned row; null when both are absent (or cancel).
    */
-  private CompletionStage<float[]> userVector(List<HistoryEntry> history, List<String> recent,
+  private CompletionStage<float[]> userVector(List<HistoryEntry> history, List<String> recent, Long nowMillis,
       CompletionStage<float[]> row) {
-    long now = clock.millis();
+    long recentAt = nowMillis != null ? nowMillis : clock.millis();
+    long now = nowMillis != null ? nowMillis : recent.isEmpty() ? UserTower.NEWEST : recentAt;
     Map<String, List<double[]>> weightsByItem = new LinkedHashMap<>();
     for (HistoryEntry e : history) {
       double w = weights.weight(e.type());
       if (w > 0) weightsByItem.computeIfAbsent(e.itemId(), k -> new ArrayList<>()).add(new double[] {w, e.ts().toEpochMilli()});
     }
-    for (String id : recent) weightsByItem.computeIfAbsent(id, k -> new ArrayList<>()).add(new double[] {weights.weight("click"), now});
+    for (String id : recent) weightsByItem.computeIfAbsent(id, k -> new ArrayList<>()).add(new double[] {weights.weight("click"), recentAt});
     if (weightsByItem.isEmpty()) return row.thenApply(r -> tower.userVector(List.of(), now, r));
     return vectors(weightsByItem.keySet()).thenCombine(row, (found, r) -> {
       List<UserTower.Signal> signals = new ArrayList<>();

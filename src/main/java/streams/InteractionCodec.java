@@ -118,6 +118,15 @@ public final class InteractionCodec {
     String field = path(prefix, "ts");
     JsonNode v = event.get("ts");
     if (v == null || v.isNull()) throw new BadRecord(field, "is required");
+    return epochMillis(v, field);
+  }
+
+  /**
+   * A time as the API writes it: whole epoch milliseconds (≥ 0) or an ISO-8601 date-time with an offset.
+   *
+   * @param field the JSON path named when the value is refused
+   */
+  public static long epochMillis(JsonNode v, String field) throws BadRecord {
     if (v.isNumber()) {
       // A caller's own mapper may admit NaN and infinities; BigDecimal cannot hold them.
       if (v.isFloatingPointNumber() && !Double.isFinite(v.doubleValue()) && !v.isBigDecimal()) {
