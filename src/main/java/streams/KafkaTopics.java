@@ -151,12 +151,13 @@ public record KafkaTopics(
   private void awaitLeaders(Admin admin, long deadline)
       throws ExecutionException, TimeoutException, InterruptedException {
     List<String> names = all().stream().distinct().toList();
-    Map<String, TopicDescription> described = await(admin.describeTopics(names).allTopicNames(), deadline);
-    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-    described.forEach((name, d) -> d.partitions()
-        .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
     while (true) {
       try {
+        // Described inside the retry: right after creation the metadata may not name the topic yet either.
+        Map<String, TopicDescription> described = await(admin.describeTopics(names).allTopicNames(), deadline);
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        described.forEach((name, d) -> d.partitions()
+            .forEach(p -> latest.put(new TopicPartition(name, p.partition()), OffsetSpec.latest())));
         await(admin.listOffsets(latest).all(), deadline);
         return;
       } catch (ExecutionException e) {
