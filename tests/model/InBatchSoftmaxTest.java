@@ -79,6 +79,32 @@ class InBatchSoftmaxTest {
     assertTrue(unmasked > before + 1, "unmasked " + unmasked + " vs masked " + before);
   }
 
+  /** Rows 0 and 2 are one user's: each row's loss ignores the other's positive, and gradients stay exact. */
+  @Test
+  void theOtherPositivesOfTheSameUserAreNotItsNegatives() {
+    SplittableRandom rng = new SplittableRandom(8);
+    InBatchSoftmax softmax = new InBatchSoftmax(D, 0.1f);
+    float[] users = GradCheck.unitRows(rng, B, D);
+    float[] candidates = GradCheck.unitRows(rng, C, D);
+    double[] logQ = new double[C];
+    for (int j = 0; j < C; j++) logQ[j] = Math.log(rng.nextDouble(1e-4, 0.2));
+    int[] rowUsers = {5, 6, 5, 7};
+    float[] onlyRow0 = {1, 0, 0, 0};
+    double before = softmax.compute(users, candidates, logQ, onlyRow0, null, rowUsers).loss();
+    System.arraycopy(users, 0, candidates, 2 * D, D); // row 2's positive now scores highest for row 0
+    InBatchSoftmax.Result masked = softmax.compute(users, candidates, logQ, onlyRow0, null, rowUsers);
+    assertEquals(before, masked.loss(), 1e-12);
+    for (int k = 0; k < D; k++) assertEquals(0f, masked.candidateGrad()[2 * D + k]);
+    assertTrue(softmax.compute(users, candidates, logQ, onlyRow0, null).loss() > before + 1, "without the users: a negative");
+
+    float[] weights = {1f, 2f, 0.5f, 3f};
+    InBatchSoftmax.Result r = softmax.compute(users, candidates, logQ, weights, KEYS, rowUsers);
+    GradCheck.check("dL/du", users, r.userGrad(),
+        () -> softmax.compute(users, candidates, logQ, weights, KEYS, rowUsers).loss(), 1e-3, 1e-3, 1e-4);
+    GradCheck.check("dL/df", candidates, r.candidateGrad(),
+        () -> softmax.compute(users, candidates, logQ, weights, KEYS, rowUsers).loss(), 1e-3, 1e-3, 1e-4);
+  }
+
   /** Two negatives with the same vector: the popular one (larger Q) is pushed away less, in the ratio of the Qs. */
   @Test
   void logQCorrectionPushesPopularNegativesLess() {

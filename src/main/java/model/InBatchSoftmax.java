@@ -8,7 +8,9 @@ import java.util.Arrays;
  * <p>Row b (a user vector {@code u_b}) scores every candidate {@code f_j}:
  * {@code s_bj = <u_b, f_j>/τ − logQ_j}. Candidate b (b < B) is row b's positive; candidates B..C−1 are extra
  * negatives. A candidate holding the same item as row b's positive (an accidental hit: the item was clicked
- * twice in the batch) is masked out of row b, so an item is never pushed away from a user who chose it.
+ * twice in the batch) is masked out of row b, so an item is never pushed away from a user who chose it; so is,
+ * when the rows' users are given, every other positive of row b's own user (a user who rated twenty films in one
+ * sitting would otherwise push each of them away from their own vector).
  * {@code loss = Σ_b w_b·(−log softmax(s_b)_b) / Σ_b w_b}.
  *
  * <p>Hand-written rather than taken from a library: it is a few loops over B×C scores, and the learner needs it
@@ -82,6 +84,17 @@ public final class InBatchSoftmax {
    * @param sameItemKeys C keys, equal keys = same item (masking); null = every candidate is a distinct item
    */
   public Result compute(float[] users, float[] candidates, double[] logQ, float[] weights, int[] sameItemKeys) {
+    return compute(users, candidates, logQ, weights, sameItemKeys, null);
+  }
+
+  /**
+   * As {@link #compute(float[], float[], double[], float[], int[])}, also masking from row b the positives of the
+   * other rows of the same user.
+   *
+   * @param rowUsers B keys, equal keys = same user; null = every row a different user
+   */
+  public Result compute(float[] users, float[] candidates, double[] logQ, float[] weights, int[] sameItemKeys,
+      int[] rowUsers) {
     int b = weights.length;
     int c = logQ.length;
     if (b == 0) throw new IllegalArgumentException("weights must hold at least one row");
@@ -94,6 +107,9 @@ public final class InBatchSoftmax {
     }
     if (sameItemKeys != null && sameItemKeys.length != c) {
       throw new IllegalArgumentException("sameItemKeys must hold " + c + " values, got " + sameItemKeys.length);
+    }
+    if (rowUsers != null && rowUsers.length != b) {
+      throw new IllegalArgumentException("rowUsers must hold " + b + " values, got " + rowUsers.length);
     }
     double totalWeight = 0;
     for (int row = 0; row < b; row++) {
@@ -122,13 +138,13 @@ public final class InBatchSoftmax {
       int uOff = row * dim;
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < c; j++) {
-        if (masked(sameItemKeys, row, j)) continue;
+        if (masked(sameItemKeys, rowUsers, row, j)) continue;
         scores[j] = dot(u, uOff, f, j * dim) / tau - logQ[j];
         max = Math.max(max, scores[j]);
       }
       double sumExp = 0;
       for (int j = 0; j < c; j++) {
-        exps[j] = masked(sameItemKeys, row, j) ? 0 : Math.exp(scores[j] - max);
+        exps[j] = masked(sameItemKeys, rowUsers, row, j) ? 0 : Math.exp(scores[j] - max);
         sumExp += exps[j];
       }
       double rowWeight = weights[row] / totalWeight;
@@ -137,7 +153,7 @@ public final class InBatchSoftmax {
       // dL/ds_bj = w_b/W · (softmax_bj − [j = b]); s is linear in u and f with slope 1/τ.
       Arrays.fill(du, 0);
       for (int j = 0; j < c; j++) {
-        if (masked(sameItemKeys, row, j)) continue;
+        if (masked(sameItemKeys, rowUsers, row, j)) continue;
         double p = exps[j] / sumExp;
         double g = rowWeight * (p - (j == row ? 1 : 0)) / tau;
         if (g == 0) continue;
@@ -173,8 +189,10 @@ public final class InBatchSoftmax {
     return out;
   }
 
-  /** Column j of row b is another copy of row b's positive item. */
-  private static boolean masked(int[] keys, int row, int j) {
-    return keys != null && j != row && keys[j] == keys[row];
+  /** Column j of row b is another copy of row b's positive item, or another positive of row b's user. */
+  private static boolean masked(int[] keys, int[] rowUsers, int row, int j) {
+    if (j == row) return false;
+    if (keys != null && keys[j] == keys[row]) return true;
+    return rowUsers != null && j < rowUsers.length && rowUsers[j] == rowUsers[row];
   }
 }

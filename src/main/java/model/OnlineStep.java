@@ -36,8 +36,15 @@ public final class OnlineStep {
    * @param historyMean the user's history vector (a constant for learning), or null
    * @param userIdRow the user's learned ID row, or null (= zero, not learned yet)
    * @param weight the positive type's weight, ≥ 0
+   * @param user who the example is of, or null: the other positives of the same user in its group are not
+   *     its negatives
    */
-  public record Example(int positive, float[] historyMean, float[] userIdRow, float weight) {}
+  public record Example(int positive, float[] historyMean, float[] userIdRow, float weight, String user) {
+    /** An example whose user is not known: only copies of its own item are masked. */
+    public Example(int positive, float[] historyMean, float[] userIdRow, float weight) {
+      this(positive, historyMean, userIdRow, weight, null);
+    }
+  }
 
   /**
    * A micro-batch: distinct items, the examples, and extra negatives (indices into items) drawn uniformly from a
@@ -146,7 +153,7 @@ public final class OnlineStep {
       weights[row] = e.weight();
     }
 
-    InBatchSoftmax.Result result = softmax.compute(userFlat, candidates, logQ, weights, column);
+    InBatchSoftmax.Result result = softmax.compute(userFlat, candidates, logQ, weights, column, rowUsers(examples));
 
     float[][] userIdRowGrad = new float[b][];
     float[] g = new float[dim];
@@ -174,6 +181,17 @@ public final class OnlineStep {
       thetaGrad[items.get(j).tier()] += fg.theta();
     }
     return new Gradients(result.loss(), hashGrad, metaGrad, userIdRowGrad, thetaGrad, userVectors, itemVectors);
+  }
+
+  /** A key per example, equal for the same user; an example without a user gets a key of its own. */
+  private static int[] rowUsers(List<Example> examples) {
+    Map<String, Integer> keys = new HashMap<>();
+    int[] out = new int[examples.size()];
+    for (int row = 0; row < out.length; row++) {
+      String user = examples.get(row).user();
+      out[row] = user == null ? -1 - row : keys.computeIfAbsent(user, k -> keys.size());
+    }
+    return out;
   }
 
   /**
