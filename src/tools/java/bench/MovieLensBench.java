@@ -174,6 +174,8 @@ final class MovieLensBench {
     }
     System.out.printf("graph recall@50 (served top 50 against exact top 50, same user vector, same exclusions): "
         + "%.4f over %d users%n", t.graphRecall50(), t.graphUsers());
+    System.out.printf("index against served vectors, personal answers: mean |score − u·final| %.4f, %.1f %% of "
+        + "items off by more than 0.01%n", t.meanScoreGap(), 100 * t.shareGapOver001());
     System.out.printf("served answers: strategies %s, %d partial; %d of %d users asked have no user vector; of "
             + "%,d served slots, %,d held the user's own training movies and %,d held-out movies%n",
         t.strategies(), t.partialAnswers(), t.usersWithoutVector(), t.usersAsked(), t.servedSlots(),

@@ -22,7 +22,7 @@ public final class ThermoclineEval {
   /** What the rows are, and what the answers looked like. */
   public record Outcome(Accuracy served, Accuracy exact, Accuracy newMovies, double graphRecall50, int graphUsers,
       Map<String, Integer> strategies, int partialAnswers, int usersWithoutVector, int usersAsked,
-      int servedSlots, int servedTrainingMovies, int servedHeldOutMovies) {}
+      int servedSlots, int servedTrainingMovies, int servedHeldOutMovies, double meanScoreGap, double shareGapOver001) {}
 
   private ThermoclineEval() {}
 
@@ -62,6 +62,11 @@ public final class ThermoclineEval {
     int servedHeldOut = 0;
     double graphRecall = 0;
     int graphUsers = 0;
+    // A personal answer's score is the cosine with the vector the shard indexed; u·final uses the item's current
+    // vector. Their gap says how far the index lags the served vectors (apart from the graph's own recall).
+    double gapSum = 0;
+    int gapOver = 0;
+    int gapItems = 0;
     for (int i = 0; i < warmUsers.size(); i++) {
       int user = warmUsers.get(i);
       Set<Integer> positives = split.warmTestLikes().get(user);
@@ -91,6 +96,14 @@ public final class ThermoclineEval {
         overlap.retainAll(servedRanking);
         graphRecall += overlap.size() / (double) Math.max(1, Math.min(50, best.size()));
         graphUsers++;
+        for (int r = 0; r < servedRanking.size(); r++) {
+          float[] v = vectors.get(servedRanking.get(r));
+          if (v == null) continue;
+          double gap = Math.abs(answer.scores().get(r) - dot(u, v));
+          gapSum += gap;
+          if (gap > 0.01) gapOver++;
+          gapItems++;
+        }
       }
     }
     int withoutVector = 0;
@@ -102,7 +115,8 @@ public final class ThermoclineEval {
       newMovies.addNew(ranking, e.getValue());
     }
     return new Outcome(served, exact, newMovies, graphUsers == 0 ? Double.NaN : graphRecall / graphUsers, graphUsers,
-        strategies, partial, withoutVector, asked.size(), slots, servedTraining, servedHeldOut);
+        strategies, partial, withoutVector, asked.size(), slots, servedTraining, servedHeldOut,
+        gapItems == 0 ? Double.NaN : gapSum / gapItems, gapItems == 0 ? Double.NaN : gapOver / (double) gapItems);
   }
 
   /** Movie ids of item ids of the form m123; anything else (another client's item on a shared node) is -1. */

@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /** The node's public API as a client sees it (JSON over HTTP): only the calls the MovieLens bench makes. */
 public final class ThermoclineHttp {
@@ -31,14 +33,10 @@ public final class ThermoclineHttp {
   }
 
   /** What {@code POST /v1/recall} answered. */
-  public record Recalled(List<String> itemIds, String strategy, boolean partial) {}
+  public record Recalled(List<String> itemIds, List<Double> scores, String strategy, boolean partial) {}
 
   /** What {@code GET /v1/users/{id}} answered: history item ids (newest first) and the vector (null: none). */
   public record User(List<String> historyItemIds, long newestTs, float[] vector) {}
-
-  public ObjectNode object() {
-    return JSON.createObjectNode();
-  }
 
   /** {@code POST /v1/items:batch} (at most 1000); fails when the node rejected any item. */
   public void registerItems(ArrayNode items) throws IOException, InterruptedException {
@@ -60,8 +58,12 @@ public final class ThermoclineHttp {
     ObjectNode body = JSON.createObjectNode().put("userId", userId).put("k", k).put("excludeSeen", excludeSeen);
     JsonNode answer = send("POST", "v1/recall", body, 200);
     List<String> ids = new ArrayList<>();
-    for (JsonNode item : answer.path("items")) ids.add(item.path("itemId").asText());
-    return new Recalled(ids, answer.path("strategy").asText("?"), answer.path("partial").asBoolean(false));
+    List<Double> scores = new ArrayList<>();
+    for (JsonNode item : answer.path("items")) {
+      ids.add(item.path("itemId").asText());
+      scores.add(item.path("score").asDouble());
+    }
+    return new Recalled(ids, scores, answer.path("strategy").asText("?"), answer.path("partial").asBoolean(false));
   }
 
   public User user(String userId) throws IOException, InterruptedException {
@@ -83,31 +85,22 @@ public final class ThermoclineHttp {
     return v;
   }
 
-  /** Calls {@code call} for every input, {@code parallel} at a time, answers in input order. */
+  /** Calls {@code call} for every input on {@code parallel} threads of their own; answers in input order. */
   public static <I, O> List<O> inParallel(List<I> inputs, int parallel, ThrowingCall<I, O> call)
       throws IOException, InterruptedException {
-    Semaphore slots = new Semaphore(parallel);
-    List<CompletableFuture<O>> futures = new ArrayList<>(inputs.size());
-    for (I input : inputs) {
-      slots.acquire();
-      futures.add(CompletableFuture.supplyAsync(() -> {
-        try {
-          return call.apply(input);
-        } catch (Exception e) {
-          throw new java.util.concurrent.CompletionException(e);
-        } finally {
-          slots.release();
-        }
-      }));
-    }
-    List<O> out = new ArrayList<>(inputs.size());
+    ExecutorService threads = Executors.newFixedThreadPool(parallel);
     try {
-      for (var f : futures) out.add(f.join());
-    } catch (java.util.concurrent.CompletionException e) {
+      List<Future<O>> futures = new ArrayList<>(inputs.size());
+      for (I input : inputs) futures.add(threads.submit(() -> call.apply(input)));
+      List<O> out = new ArrayList<>(inputs.size());
+      for (Future<O> f : futures) out.add(f.get());
+      return out;
+    } catch (ExecutionException e) {
       if (e.getCause() instanceof IOException io) throw io;
-      throw e;
+      throw new IOException(e.getCause());
+    } finally {
+      threads.shutdownNow();
     }
-    return out;
   }
 
   @FunctionalInterface
