@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
     subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class, Bench.Learn.class,
-        Bench.Quality.class, Bench.Writes.class})
+        Bench.Quality.class, Bench.Writes.class, Bench.MovieLens.class})
 public final class Bench implements Runnable {
 
   @Override
@@ -217,6 +217,39 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new QualityBench(this).run();
+    }
+  }
+
+  @Command(name = "movielens", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "Recommendation quality on MovieLens (issue 13) through the HTTP API: HR@10, Recall@50 and "
+          + "new-movie Recall@10 of Thermocline beside popularity, item-KNN, random and genre-profile baselines; "
+          + "a PNG chart.")
+  static final class MovieLens implements Callable<Integer> {
+    @Option(names = "--data", paramLabel = "DIR", description = "MovieLens latest-small folder (movies.csv, ratings.csv)")
+    java.nio.file.Path data;
+
+    @Option(names = "--url", description = "measure a running node there instead of starting one in process")
+    String url;
+
+    @Option(names = "--seed", defaultValue = "1", description = "held-out movies and tie order")
+    long seed;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE",
+        description = "node setting in process mode (repeatable), e.g. thermocline.model.text-encoder=hashed-ngrams")
+    java.util.Map<String, String> set = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--max-users", description = "only this many users (seeded draw) and their ratings: quicker")
+    Integer maxUsers;
+
+    @Option(names = "--parallel", defaultValue = "4", description = "HTTP calls in flight while measuring")
+    int parallel;
+
+    @Option(names = "--out", defaultValue = "target/bench-movielens", description = "where movielens.png goes")
+    String out;
+
+    @Override
+    public Integer call() throws Exception {
+      return new MovieLensBench(this).run();
     }
   }
 }

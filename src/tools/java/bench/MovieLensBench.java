@@ -1,0 +1,195 @@
+package bench;
+
+import app.Node;
+import bench.movielens.Accuracy;
+import bench.movielens.Baselines;
+import bench.movielens.HoldOutSplit;
+import bench.movielens.HttpCatchUp;
+import bench.movielens.MovieLensData;
+import bench.movielens.MovieLensFeed;
+import bench.movielens.ThermoclineEval;
+import bench.movielens.ThermoclineHttp;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code bench movielens} (issue 13): how well Thermocline recommends on MovieLens, through the public HTTP API,
+ * beside baselines computed in the same run from the same training stream. The protocol is in
+ * {@link HoldOutSplit}; the rows in {@link Baselines} and {@link ThermoclineEval}.
+ */
+final class MovieLensBench {
+
+  private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(30);
+
+  private final Bench.MovieLens o;
+  private final Map<String, Double> phases = new LinkedHashMap<>();
+  private long phaseStart = System.nanoTime();
+
+  MovieLensBench(Bench.MovieLens options) {
+    this.o = options;
+  }
+
+  int run() throws Exception {
+    if (o.url != null && !o.set.isEmpty()) {
+      System.err.println("bench movielens: --set configures the node started in process; with --url, configure that "
+          + "node instead");
+      return 2;
+    }
+    MovieLensData data;
+    try {
+      data = MovieLensData.load(o.data);
+    } catch (MovieLensData.BadData e) {
+      System.err.println("bench movielens: " + e.getMessage());
+      return 2;
+    }
+    if (o.maxUsers != null) data = data.withUsers(o.maxUsers, o.seed);
+    HoldOutSplit split = HoldOutSplit.of(data, o.seed);
+    lap("load and split");
+    System.out.printf("MovieLens from %s, seed %d: %,d movies (%,d held out as new), %,d ratings; training stream "
+            + "%,d ratings, test %,d; %d users with warm test positives, %d with likes on held-out movies%n",
+        o.data, o.seed, data.movies().size(), split.heldOutMovies().size(), data.ratings().size(),
+        split.training().size(), split.testRatings(), split.warmTestLikes().size(), split.heldOutLikes().size());
+
+    List<Accuracy> baselines = Baselines.run(data, split, o.seed);
+    lap("baselines");
+
+    List<Accuracy> rows = new ArrayList<>(baselines);
+    ThermoclineEval.Outcome outcome;
+    if (o.url != null) {
+      System.out.printf("against the node at %s%n", o.url);
+      outcome = measure(new ThermoclineHttp(o.url), data, split, null, null);
+    } else {
+      Path dir = Files.createTempDirectory("thermocline-movielens-");
+      Config config = nodeConfig(dir);
+      System.out.printf("starting a node (embedded Cassandra and Kafka, text encoder %s) under %s …%n",
+          config.getString("thermocline.model.text-encoder"), dir);
+      try (Node node = Node.start(config)) {
+        lap("node start");
+        outcome = measure(new ThermoclineHttp("http://127.0.0.1:" + node.httpPort()), data, split, node, config);
+      } finally {
+        StoreBench.wipe(dir);
+      }
+    }
+    rows.add(outcome.served());
+    rows.add(outcome.exact());
+    rows.add(outcome.newMovies());
+    print(rows, outcome);
+    Path out = Path.of(o.out);
+    Files.createDirectories(out);
+    Path png = out.resolve("movielens.png");
+    MovieLensChart.write(png, "MovieLens seed " + o.seed, rows);
+    System.out.printf("chart: %s%n", png.toAbsolutePath());
+    Accuracy pop = baselines.get(0);
+    Accuracy knn = baselines.get(1);
+    Accuracy genre = baselines.get(3);
+    // The served row is the only served one (and it learns online) until a retraining row exists.
+    System.out.printf("RESULT movielens hr10=%.4f recall50=%.4f new_recall10=%.4f online_hr10=%.4f pop_hr10=%.4f "
+            + "knn_hr10=%.4f genre_new_recall10=%.4f graph_recall50=%.4f%n", outcome.served().hr10(),
+        outcome.served().recall50(), outcome.newMovies().newRecall10(), outcome.served().hr10(), pop.hr10(),
+        knn.hr10(), genre.newRecall10(), outcome.graphRecall50());
+    return 0;
+  }
+
+  /** Registers, streams, waits for the node to take it all in, and measures Thermocline's rows. */
+  private ThermoclineEval.Outcome measure(ThermoclineHttp api, MovieLensData data, HoldOutSplit split, Node node,
+      Config config) throws Exception {
+    MovieLensFeed feed = new MovieLensFeed(api);
+    feed.register(data.movies());
+    lap("register movies");
+    System.out.printf("registered %,d movies in %.1f s%n", data.movies().size(), phases.get("register movies"));
+    long[] lastPrint = {System.nanoTime()};
+    long events = feed.stream(split.training(), sent -> {
+      if (System.nanoTime() - lastPrint[0] > 10_000_000_000L) {
+        System.out.printf("  streamed %,d events%n", sent);
+        lastPrint[0] = System.nanoTime();
+      }
+    });
+    lap("stream ratings");
+    System.out.printf("streamed %,d events (%,d ratings) in %.1f s: %.0f events/s%n", events, split.training().size(),
+        phases.get("stream ratings"), events / phases.get("stream ratings"));
+    if (node != null) {
+      MovieLensCatchUp.await(node, config, CATCH_UP_TIMEOUT);
+      System.out.printf("learned from everything (%,d positives; not learned: %,d on unknown items, %,d without a "
+              + "user vector yet)%n", node.learner().learned(), node.learner().skippedUnknownItems(),
+          node.learner().skippedNoUserVector());
+    } else {
+      HttpCatchUp.await(api, split.training(), Duration.ofSeconds(10), CATCH_UP_TIMEOUT);
+    }
+    lap("catch up (learner, histories, re-indexing)");
+    ThermoclineEval.Outcome outcome = ThermoclineEval.run(api, split, o.parallel);
+    lap("evaluate Thermocline");
+    return outcome;
+  }
+
+  /** A node of its own beside anything running: fresh data folder, free ports; --set on top. */
+  private Config nodeConfig(Path dir) {
+    Map<String, Object> c = new HashMap<>();
+    c.put("thermocline.data-dir", dir.toString());
+    c.put("thermocline.http.port", 0);
+    c.put("thermocline.admin.port", 0);
+    int[] ports = infra.FreePorts.pick(4);
+    c.put("thermocline.cassandra.embedded-cql-port", ports[0]);
+    c.put("thermocline.cassandra.embedded-storage-port", ports[1]);
+    c.put("thermocline.kafka.embedded-port", ports[2]);
+    c.put("thermocline.kafka.embedded-controller-port", ports[3]);
+    c.put("thermocline.cluster.management", false);
+    c.put("akka.remote.artery.canonical.port", 0);
+    c.put("akka.loglevel", "WARNING");
+    Config config = ConfigFactory.parseMap(c);
+    for (var e : o.set.entrySet()) config = override(e.getKey(), e.getValue()).withFallback(config);
+    return config.withFallback(ConfigFactory.load()).resolve();
+  }
+
+  /** {@code key=value} as HOCON (numbers, durations, lists), or as a plain string when it does not parse. */
+  private static Config override(String key, String value) {
+    try {
+      return ConfigFactory.parseString(key + " = " + value);
+    } catch (ConfigException notHocon) {
+      return ConfigFactory.parseMap(Map.of(key, value));
+    }
+  }
+
+  private void lap(String phase) {
+    long now = System.nanoTime();
+    phases.put(phase, (now - phaseStart) / 1e9);
+    phaseStart = now;
+  }
+
+  private void print(List<Accuracy> rows, ThermoclineEval.Outcome t) {
+    System.out.println();
+    System.out.printf("%-38s %8s %10s %10s %14s%n", "row", "HR@10", "Recall@50", "new R@10", "users warm/new");
+    for (Accuracy r : rows) {
+      System.out.printf("%-38s %8s %10s %10s %14s%n", r.name(), figure(r.hr10()), figure(r.recall50()),
+          figure(r.newRecall10()), (r.warmUsers() == 0 ? "—" : r.warmUsers()) + " / "
+              + (r.newUsers() == 0 ? "—" : r.newUsers()));
+    }
+    System.out.printf("graph recall@50 (served top 50 against exact top 50, same user vector, same exclusions): "
+        + "%.4f over %d users%n", t.graphRecall50(), t.graphUsers());
+    System.out.printf("index against served vectors, personal answers: mean |score − u·final| %.4f, %.1f %% of "
+        + "items off by more than 0.01%n", t.meanScoreGap(), 100 * t.shareGapOver001());
+    System.out.printf("served answers: strategies %s, %d partial; %d of %d users asked have no user vector; of "
+            + "%,d served slots, %,d held the user's own training movies and %,d held-out movies%n",
+        t.strategies(), t.partialAnswers(), t.usersWithoutVector(), t.usersAsked(), t.servedSlots(),
+        t.servedTrainingMovies(), t.servedHeldOutMovies());
+    System.out.println("phases:");
+    double total = 0;
+    for (var e : phases.entrySet()) {
+      System.out.printf("  %-44s %8.1f s%n", e.getKey(), e.getValue());
+      total += e.getValue();
+    }
+    System.out.printf("  %-44s %8.1f s%n", "total", total);
+  }
+
+  private static String figure(double v) {
+    return Double.isNaN(v) ? "—" : String.format("%.4f", v);
+  }
+}

@@ -1,0 +1,149 @@
+package bench.movielens;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** The node's public API as a client sees it (JSON over HTTP): only the calls the MovieLens bench makes. */
+public final class ThermoclineHttp {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+  private final URI base;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  public ThermoclineHttp(String baseUrl) {
+    this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+  }
+
+  /** What {@code POST /v1/recall} answered. */
+  public record Recalled(List<String> itemIds, List<Double> scores, String strategy, boolean partial) {}
+
+  /** What {@code GET /v1/users/{id}} answered: history item ids (newest first) and the vector (null: none). */
+  public record User(List<String> historyItemIds, long newestTs, float[] vector) {}
+
+  /** {@code POST /v1/items:batch} (at most 1000); fails when the node rejected any item. */
+  public void registerItems(ArrayNode items) throws IOException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("items", items);
+    JsonNode answer = send("POST", "v1/items:batch", body, 200);
+    if (answer.path("rejected").size() > 0) throw new IOException("items rejected: " + answer.get("rejected"));
+  }
+
+  /** {@code POST /v1/interactions} (at most 1000 events); fails when the node rejected any event. */
+  public void sendInteractions(ArrayNode events) throws IOException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode();
+    body.set("events", events);
+    JsonNode answer = send("POST", "v1/interactions", body, 202, false);
+    if (answer.path("rejected").size() > 0) throw new IOException("events rejected: " + answer.get("rejected"));
+  }
+
+  public Recalled recall(String userId, int k, boolean excludeSeen) throws IOException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode().put("userId", userId).put("k", k).put("excludeSeen", excludeSeen);
+    JsonNode answer = send("POST", "v1/recall", body, 200);
+    List<String> ids = new ArrayList<>();
+    List<Double> scores = new ArrayList<>();
+    for (JsonNode item : answer.path("items")) {
+      ids.add(item.path("itemId").asText());
+      scores.add(item.path("score").asDouble());
+    }
+    return new Recalled(ids, scores, answer.path("strategy").asText("?"), answer.path("partial").asBoolean(false));
+  }
+
+  public User user(String userId) throws IOException, InterruptedException {
+    JsonNode answer = send("GET", "v1/users/" + encode(userId), null, 200);
+    List<String> history = new ArrayList<>();
+    long newest = Long.MIN_VALUE;
+    for (JsonNode e : answer.path("history")) {
+      history.add(e.path("itemId").asText());
+      newest = Math.max(newest, e.path("ts").asLong());
+    }
+    return new User(history, newest, vector(answer.get("vector")));
+  }
+
+  /** The item's served ({@code embedding.final}) vector. */
+  public float[] finalVector(String itemId) throws IOException, InterruptedException {
+    JsonNode answer = send("GET", "v1/items/" + encode(itemId), null, 200);
+    float[] v = vector(answer.path("embedding").get("final"));
+    if (v == null) throw new IOException("item " + itemId + " has no embedding.final");
+    return v;
+  }
+
+  /** Calls {@code call} for every input on {@code parallel} threads of their own; answers in input order. */
+  public static <I, O> List<O> inParallel(List<I> inputs, int parallel, ThrowingCall<I, O> call)
+      throws IOException, InterruptedException {
+    ExecutorService threads = Executors.newFixedThreadPool(parallel);
+    try {
+      List<Future<O>> futures = new ArrayList<>(inputs.size());
+      for (I input : inputs) futures.add(threads.submit(() -> call.apply(input)));
+      List<O> out = new ArrayList<>(inputs.size());
+      for (Future<O> f : futures) out.add(f.get());
+      return out;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      throw new IOException(e.getCause());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @FunctionalInterface
+  public interface ThrowingCall<I, O> {
+    O apply(I input) throws Exception;
+  }
+
+  private JsonNode send(String method, String path, JsonNode body, int expected)
+      throws IOException, InterruptedException {
+    return send(method, path, body, expected, true);
+  }
+
+  /**
+   * One call; 429 and 503 say "later", and a call that may be repeated is retried with back-off. Interactions are
+   * not: a 503 may follow a partly produced batch, and a repeat would stream those events twice.
+   */
+  private JsonNode send(String method, String path, JsonNode body, int expected, boolean mayRepeat)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(TIMEOUT)
+        .header("Content-Type", "application/json");
+    request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+        : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+    for (int attempt = 1; ; attempt++) {
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && attempt < 10) {
+        Thread.sleep(200L * attempt);
+        continue;
+      }
+      if (response.statusCode() != expected) {
+        throw new IOException(method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+      }
+      return JSON.readTree(response.body());
+    }
+  }
+
+  private static float[] vector(JsonNode array) {
+    if (array == null || !array.isArray()) return null;
+    float[] v = new float[array.size()];
+    for (int i = 0; i < v.length; i++) v[i] = (float) array.get(i).asDouble();
+    return v;
+  }
+
+  private static String encode(String id) {
+    return URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
