@@ -1,6 +1,6 @@
 package app;
 
-import actors.RowReader;
+import actors.BucketRanges;
 import service.FusionService;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -196,7 +196,7 @@ class RecallEndToEndTest {
 
     float[] target = node.items().find("row-7").toCompletableFuture().join().orElseThrow().served().vector();
     FusionService fusion = node.items().fusion();
-    RowReader.Key key = fusion.userRow("row-learner");
+    BucketRanges.Key key = fusion.userRow("row-learner");
     int rowsPerRange = fusion.layout().rowsPerRange();
     actors.BucketRange.Ack ack = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
         .entityRefFor(actors.BucketRange.TYPE_KEY, embedding.StoreLayout.entityId(key.tier(), key.row() / rowsPerRange))

@@ -4,9 +4,15 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructor;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchCondition;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
+import com.tngtech.archunit.lang.syntax.ArchRuleDefinition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +63,22 @@ class LayeringTest {
     noClasses().that().resideInAnyPackage("embedding..", "model..", "retrieval..")
         .should().dependOnClassesThat().resideInAnyPackage("akka..")
         .check(classes);
+  }
+
+  /** A settings record beats eleven arguments: records are exempt (their components are their fields). */
+  @Test
+  void noConstructorTakesMoreThanSevenParameters() {
+    ArchRuleDefinition.classes().that().areNotRecords().should(new ArchCondition<JavaClass>(
+        "have no constructor over 7 parameters") {
+      @Override
+      public void check(JavaClass c, ConditionEvents events) {
+        for (JavaConstructor k : c.getConstructors()) {
+          int n = k.getRawParameterTypes().size();
+          // an inner class's constructor takes its outer instance first: it is not an argument a caller writes
+          if (c.isInnerClass() && !c.getModifiers().contains(com.tngtech.archunit.core.domain.JavaModifier.STATIC)) n--;
+          if (n > 7) events.add(SimpleConditionEvent.violated(k, k.getFullName() + " takes " + n + " parameters"));
+        }
+      }
+    }).check(classes);
   }
 }

@@ -1,6 +1,6 @@
 package learner;
 
-import actors.RowReader;
+import actors.BucketRanges;
 import service.FusionService;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -59,7 +59,7 @@ class BatchHistoriesTest {
 
     ItemRecord hot = item("hot-item", "hot", 0, 5);
     ItemRecord cold = item("cold-item", "cold", 9, -1);
-    Set<RowReader.Key> keys = new HashSet<>();
+    Set<BucketRanges.Key> keys = new HashSet<>();
     batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
     assertTrue(keys.contains(FusionService.thetaRow()));
     assertTrue(keys.contains(fusion.hashRow(hot)) && keys.contains(fusion.hashRow(cold)));
@@ -68,8 +68,8 @@ class BatchHistoriesTest {
     assertTrue(keys.containsAll(hotMeta.rows()) && keys.containsAll(coldMeta.rows()), "feature rows for m");
 
     SplittableRandom random = new SplittableRandom(1);
-    Map<RowReader.Key, float[]> fetched = new java.util.HashMap<>();
-    for (RowReader.Key k : keys) {
+    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
+    for (BucketRanges.Key k : keys) {
       float[] row = new float[DIM];
       for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.1f;
       fetched.put(k, row);

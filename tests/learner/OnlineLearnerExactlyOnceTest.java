@@ -1,7 +1,7 @@
 package learner;
 
 import app.Node;
-import actors.RowReader;
+import actors.BucketRanges;
 import service.FusionService;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -158,7 +158,7 @@ class OnlineLearnerExactlyOnceTest {
   /** Every row the learner can touch (items' hash rows, their feature rows, the users' rows, θ), as stored. */
   private static Map<String, float[]> rows(Node node) {
     FusionService fusion = node.items().fusion();
-    Map<String, RowReader.Key> keys = new TreeMap<>();
+    Map<String, BucketRanges.Key> keys = new TreeMap<>();
     keys.put("theta", FusionService.thetaRow());
     for (int i = 0; i < ITEMS; i++) {
       ItemRecord item = node.items().find("item-" + i).toCompletableFuture().join().orElseThrow().record();
@@ -167,7 +167,7 @@ class OnlineLearnerExactlyOnceTest {
       for (int k = 0; k < meta.keys().size(); k++) keys.put(meta.keys().get(k), meta.rows().get(k));
     }
     for (int u = 0; u < USERS; u++) keys.put("user-" + u, fusion.userRow("user-" + u));
-    var read = new RowReader(node.system(), fusion.layout(), Duration.ofSeconds(30))
+    var read = new BucketRanges(node.system(), fusion.layout(), Duration.ofSeconds(30))
         .read(keys.values()).toCompletableFuture().join();
     Map<String, float[]> out = new TreeMap<>();
     keys.forEach((name, key) -> out.put(name, read.get(key)));

@@ -1,7 +1,7 @@
 package service;
 
 import app.Settings;
-import actors.RowReader;
+import actors.BucketRanges;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.typesafe.config.ConfigFactory;
@@ -120,12 +120,12 @@ class FusionServiceTest {
     ItemRecord described = item("v13", null, List.of("tag"), "pets", "up-4");
     List<ItemRecord> items = List.of(noMeta, described);
     List<FusionService.MetaInputs> inputs = new ArrayList<>();
-    Map<RowReader.Key, float[]> fetched = new HashMap<>();
+    Map<BucketRanges.Key, float[]> fetched = new HashMap<>();
     List<OnlineStep.ItemInput> stepItems = new ArrayList<>();
     for (ItemRecord r : items) {
       FusionService.MetaInputs in = fusion.metaInputs(r.metadata());
       inputs.add(in);
-      for (RowReader.Key k : in.rows()) fetched.put(k, unit(rng));
+      for (BucketRanges.Key k : in.rows()) fetched.put(k, unit(rng));
       stepItems.add(new OnlineStep.ItemInput(r.itemId(), unit(rng), fusion.tierIndex(r.tier()),
           fusion.meta(r, in, fetched)));
     }

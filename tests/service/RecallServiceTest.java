@@ -102,11 +102,11 @@ class RecallServiceTest {
         return refs.get(shard);
       }
     };
-    return new RecallService(kit.system(),
+    return new RecallService(kit.system(), new RecallService.Sources(
         (user, limit) -> CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())),
         user -> user.equals("row-store-down")
             ? CompletableFuture.failedFuture(new IllegalStateException("range not answering"))
-            : CompletableFuture.completedFuture(userRows.getOrDefault(user, new float[DIM])), shards,
+            : CompletableFuture.completedFuture(userRows.getOrDefault(user, new float[DIM])), shards),
         new UserTower(DIM, Duration.ofDays(1)), InteractionWeights.defaults(), 50, Duration.ofMillis(300),
         Clock.systemUTC());
   }

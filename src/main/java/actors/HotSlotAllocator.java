@@ -89,20 +89,21 @@ public final class HotSlotAllocator extends EventSourcedBehaviorWithEnforcedRepl
   private final int range;
   private final int slots;
   private final String rangeEntityId;
+  private final BucketRanges rowStore;
   /** Callers waiting for a claim or release to be confirmed; not persisted: a lost waiter asks again. */
   private final Map<Integer, List<ActorRef<Allocation>>> waiting = new HashMap<>();
 
   private HotSlotAllocator(ActorContext<Command> ctx, int range, StoreLayout layout) {
     super(PersistenceId.of(TYPE_KEY.name(), Integer.toString(range)));
     String hotTier = layout.hotTier().name();
-    int rowsPerRange = layout.rowsPerRange();
-    if (range < 0 || range >= layout.hotTier().rangeCount(rowsPerRange)) {
+    if (range < 0 || range >= layout.rangeCount(hotTier)) {
       throw new IllegalArgumentException("hot tier has no range " + range);
     }
     this.ctx = ctx;
     this.range = range;
-    this.slots = layout.hotTier().rangeSize(range, rowsPerRange);
+    this.slots = layout.rangeSize(hotTier, range);
     this.rangeEntityId = StoreLayout.entityId(hotTier, range);
+    this.rowStore = new BucketRanges(ctx.getSystem(), layout, ROW_STORE_TIMEOUT);
   }
 
   @Override
@@ -198,10 +199,9 @@ public final class HotSlotAllocator extends EventSourcedBehaviorWithEnforcedRepl
 
   /** Claim: reset the row and count the owner; release: uncount. Both idempotent by operation id. */
   private void sendToRowStore(SlotTable.Pending p) {
-    var ref = ClusterSharding.get(ctx.getSystem()).entityRefFor(BucketRange.TYPE_KEY, rangeEntityId);
-    var answer = ref.<BucketRange.Ack>ask(replyTo -> p.status() == SlotTable.Status.CLAIMING
-        ? new BucketRange.AddOccupant(p.opId(), p.slot(), true, replyTo)
-        : new BucketRange.RemoveOccupant(p.opId(), p.slot(), replyTo), ROW_STORE_TIMEOUT);
+    var answer = p.status() == SlotTable.Status.CLAIMING
+        ? rowStore.addOccupant(rangeEntityId, p.opId(), p.slot(), true)
+        : rowStore.removeOccupant(rangeEntityId, p.opId(), p.slot());
     ctx.pipeToSelf(answer, (ack, failure) -> {
       if (failure != null) return new RowStoreAnswered(p.slot(), p.seq(), false, failure.toString());
       // A duplicate means the row store already applied this very operation.

@@ -1,6 +1,8 @@
 package app;
 
-import actors.RowReader;
+import actors.BucketRanges;
+import learner.LearnerDependencies;
+import learner.LearnerSettings;
 import learner.OnlineLearner;
 import service.FreshnessQueue;
 import service.StreamEffects;
@@ -8,6 +10,7 @@ import service.StoreAdmin;
 import service.FusionService;
 import service.RecallService;
 import service.ItemService;
+import service.ItemStores;
 import actors.BucketRange;
 import actors.HotSlotAllocator;
 import akka.actor.ExtendedActorSystem;
@@ -56,6 +59,7 @@ import org.slf4j.LoggerFactory;
 import storage.ItemStore;
 import storage.JournalSchema;
 import storage.LearnerState;
+import streams.KafkaTopics;
 
 /**
  * One Thermocline node: embedded Cassandra and Kafka when no external ones are configured, then a cluster
@@ -65,6 +69,15 @@ public final class Node implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Node.class);
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+
+  /** The embedded servers this node started (null when an external one is configured). */
+  private record Servers(EmbeddedCassandra cassandra, EmbeddedKafka kafka) {}
+
+  /** What the node runs on its actor system; {@code streams} is null when Kafka is off. */
+  private record Services(ItemService items, RecallService recall, StoreAdmin admin, Streams streams,
+      FreshnessQueue freshness, LearnerState learnerState, retrieval.DutyCycleExecutor graphWork) {}
+
+  private record Bindings(ServerBinding api, ServerBinding adminApi) {}
 
   private final Settings settings;
   private final EmbeddedCassandra cassandra;
@@ -80,23 +93,20 @@ public final class Node implements AutoCloseable {
   private final ServerBinding adminApi;
   private final retrieval.DutyCycleExecutor graphWork;
 
-  private Node(Settings settings, EmbeddedCassandra cassandra, EmbeddedKafka kafka, ActorSystem<Void> system,
-      ItemService items, RecallService recall, StoreAdmin admin, Streams streams, FreshnessQueue freshness,
-      LearnerState learnerState, ServerBinding api,
-      ServerBinding adminApi, retrieval.DutyCycleExecutor graphWork) {
-    this.graphWork = graphWork;
-    this.streams = streams;
-    this.freshness = freshness;
-    this.learnerState = learnerState;
+  private Node(Settings settings, Servers servers, ActorSystem<Void> system, Services services, Bindings bindings) {
     this.settings = settings;
-    this.cassandra = cassandra;
-    this.kafka = kafka;
+    this.cassandra = servers.cassandra();
+    this.kafka = servers.kafka();
     this.system = system;
-    this.items = items;
-    this.recall = recall;
-    this.admin = admin;
-    this.api = api;
-    this.adminApi = adminApi;
+    this.items = services.items();
+    this.recall = services.recall();
+    this.admin = services.admin();
+    this.streams = services.streams();
+    this.freshness = services.freshness();
+    this.learnerState = services.learnerState();
+    this.graphWork = services.graphWork();
+    this.api = bindings.api();
+    this.adminApi = bindings.adminApi();
   }
 
   /** Starts a node from a fully loaded configuration (application.conf and overlays). */
@@ -176,11 +186,9 @@ public final class Node implements AutoCloseable {
         .underlying().toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     if (settings.cassandra().createSchema()) JournalSchema.create(system, session);
     ItemStore store = ItemStore.open(session, settings.cassandra().keyspace(), settings.cassandra().replicationFactor(),
-        settings.cassandra().createSchema(), new ItemStore.RecordCache(
-            config.getLong("thermocline.items.record-cache.max-items"),
-            config.getDuration("thermocline.items.record-cache.ttl")));
+        settings.cassandra().createSchema(), settings.items().recordCache());
     storage.PlacementGuard.check(session, settings.cassandra().keyspace(), placement(settings));
-    joinCluster(system, config);
+    joinCluster(system, settings.cluster());
 
     String keyspace = settings.cassandra().keyspace();
     InteractionStore interactions = new InteractionStore(session, keyspace);
@@ -188,50 +196,46 @@ public final class Node implements AutoCloseable {
 
     var layout = settings.store().layout();
     var clock = Clock.systemUTC();
-    model.TextEncoder textEncoder = model.TextEncoders.create(config.getString("thermocline.model.text-encoder"),
-        config.getInt("thermocline.model.hashed-ngram-dim"), null);
+    Settings.Model m = settings.model();
+    model.TextEncoder textEncoder = model.TextEncoders.create(m.textEncoder(), m.hashedNgramDim(), null);
     model.MetaEncoder metaEncoder = new model.MetaEncoder(new model.MetaEncoder.Config(textEncoder.dim(),
-        config.getInt("thermocline.model.meta-hidden"), layout.dim(), config.getInt("thermocline.items.image-vector-dim"),
-        config.getLong("thermocline.model.meta-seed")));
-    RowReader rowReader = new RowReader(system, layout, settings.http().askTimeout());
-    model.UploaderMeans uploaderMeans = new model.UploaderMeans(layout.dim(),
-        config.getInt("thermocline.model.uploader-means.max-uploaders"),
-        config.getInt("thermocline.model.uploader-means.window"));
-    FusionService fusion = new FusionService(layout, rowReader, metaEncoder, textEncoder, uploaderMeans);
-    ItemService items = new ItemService(system, store, membership, interactions, fusion,
+        m.metaHidden(), layout.dim(), settings.imageVectorDim(), m.metaSeed()));
+    BucketRanges ranges = new BucketRanges(system, layout, settings.http().askTimeout());
+    model.UploaderMeans uploaderMeans = new model.UploaderMeans(layout.dim(), m.uploaderMeansMax(),
+        m.uploaderMeansWindow());
+    FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans);
+    ItemService items = new ItemService(system, new ItemStores(store, membership, interactions), fusion, ranges,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
-    items.startQueue(config.getInt("thermocline.items.register-parallelism"),
-        config.getInt("thermocline.items.register-queue"), config.getInt("thermocline.items.register-batch"),
-        config.getDuration("thermocline.items.register-batch-window"));
+    items.startQueue(settings.items().registration());
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
-    var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep",
-        config.getDouble("thermocline.retrieval.graph-upkeep-share"));
+    var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep", settings.retrieval().graphUpkeepShare());
     system.getWhenTerminated().thenRun(graphWork::close);
     RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork);
     // The user-ID row is read within recall's shard timeout, like the rest of a recall.
-    RowReader recallRows = new RowReader(system, layout, settings.recall().shardTimeout());
-    RecallService recall = new RecallService(system, interactions::history, userId -> {
-          RowReader.Key key = fusion.userRow(userId);
+    BucketRanges recallRows = new BucketRanges(system, layout, settings.recall().shardTimeout());
+    RecallService recall = new RecallService(system, new RecallService.Sources(interactions::history, userId -> {
+          BucketRanges.Key key = fusion.userRow(userId);
           return recallRows.read(List.of(key)).thenApply(read -> read.get(key));
-        }, items.shards(),
+        }, items.shards()),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
-    StoreAdmin admin = new StoreAdmin(system, layout, settings.http().askTimeout());
+    StoreAdmin admin = new StoreAdmin(ranges);
     HealthChecks health = new HealthChecks((ExtendedActorSystem) system.classicSystem(),
         HealthCheckSettings.apply(config.getConfig("akka.management.health-checks")));
 
-    OnlineLearner.Options learning = OnlineLearner.Options.from(config);
-    FreshnessQueue freshness = new FreshnessQueue(system, items,
-        config.getDuration("thermocline.learner.freshness-interval"), config.getInt("thermocline.learner.freshness-max-pending"));
+    LearnerSettings learning = settings.learner();
+    FreshnessQueue freshness = new FreshnessQueue(system, items, settings.freshness().interval(),
+        settings.freshness().maxPending());
     LearnerState learnerState = new LearnerState(session, keyspace);
+    // The topics are read from the wired configuration: its bootstrap servers are the embedded Kafka's, if any.
     Streams streams = settings.kafka().enabled()
-        ? Streams.start(system, config, new StreamEffects(system, interactions, items,
-            new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock,
-            StreamEffects.ExposureSettings.from(config)),
+        ? Streams.start(system, KafkaTopics.from(config), settings.kafka(), new StreamEffects(system, interactions,
+            items, new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock,
+            settings.kafka().exposure()),
             !learning.enabled() ? null : (topics, deadLetters) -> new OnlineLearner(system, learning,
-                topics.groupPrefix(), learnerState, store, fusion, rowReader, settings.recall().weights(), deadLetters,
-                freshness, settings.http().askTimeout()))
+                topics.groupPrefix(), settings.kafka().restart(), new LearnerDependencies(learnerState, store, fusion,
+                ranges, settings.recall().weights(), deadLetters, freshness)))
         : null;
 
     Route apiRoute = sealed(Directives.concat(
@@ -249,8 +253,8 @@ public final class Node implements AutoCloseable {
     ServerBinding adminApi = Http.get(system).newServerAt(settings.admin().iface(), settings.admin().port())
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
-    return new Node(settings, cassandra, kafka, system, items, recall, admin, streams, freshness, learnerState, api,
-        adminApi, graphWork);
+    return new Node(settings, new Servers(cassandra, kafka), system,
+        new Services(items, recall, admin, streams, freshness, learnerState, graphWork), new Bindings(api, adminApi));
   }
 
   /**
@@ -273,14 +277,14 @@ public final class Node implements AutoCloseable {
     return out;
   }
 
-  private static void joinCluster(ActorSystem<Void> system, Config config) {
-    if (config.getBoolean("thermocline.cluster.management")) AkkaManagement.get(system.classicSystem()).start();
-    if (config.getBoolean("thermocline.cluster.bootstrap")) {
+  private static void joinCluster(ActorSystem<Void> system, Settings.Cluster cluster) {
+    if (cluster.management()) AkkaManagement.get(system.classicSystem()).start();
+    if (cluster.bootstrap()) {
       ClusterBootstrap.get(system.classicSystem()).start();
-    } else if (config.getStringList("akka.cluster.seed-nodes").isEmpty()) {
+    } else if (cluster.seedNodes().isEmpty()) {
       // Alone: a one-node cluster.
-      Cluster cluster = Cluster.get(system);
-      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      Cluster self = Cluster.get(system);
+      self.manager().tell(Join.create(self.selfMember().address()));
     }
   }
 
@@ -332,7 +336,7 @@ public final class Node implements AutoCloseable {
   }
 
   public String kafkaBootstrapServers() {
-    return system.settings().config().getString("thermocline.kafka.bootstrap-servers");
+    return settings.kafka().bootstrapServers();
   }
 
   /** The online learner of this node, or null when learning (or Kafka) is off. */

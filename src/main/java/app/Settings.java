@@ -11,6 +11,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import learner.LearnerSettings;
+import service.ItemService;
+import service.StreamEffects;
+import storage.ItemStore;
 
 /** The {@code thermocline} section of the configuration, read once and validated at start. */
 public record Settings(
@@ -22,9 +26,15 @@ public record Settings(
     Http http,
     Admin admin,
     Retrieval retrieval,
-    Recall recall) {
+    Recall recall,
+    Items items,
+    Model model,
+    LearnerSettings learner,
+    Freshness freshness,
+    Cluster cluster) {
 
-  public record Retrieval(int shards, int ef, retrieval.IndexParams params) {}
+  /** @param graphUpkeepShare of a core, at most, for the shards' graph rebuilds and compactions */
+  public record Retrieval(int shards, int ef, retrieval.IndexParams params, double graphUpkeepShare) {}
 
   public record Recall(Duration shardTimeout, Duration historyHalfLife, model.InteractionWeights weights) {}
 
@@ -35,7 +45,12 @@ public record Settings(
     }
   }
 
-  public record Kafka(boolean enabled, String bootstrapServers, int embeddedPort, int embeddedControllerPort) {
+  /**
+   * @param restart how a failed consumer stream restarts ({@code consumer.restart})
+   * @param exposure the interactions consumer's exposure window ({@code consumer.exposure-window})
+   */
+  public record Kafka(boolean enabled, String bootstrapServers, int embeddedPort, int embeddedControllerPort,
+      akka.stream.RestartSettings restart, StreamEffects.ExposureSettings exposure) {
     public boolean embedded() {
       return enabled && bootstrapServers.isBlank();
     }
@@ -44,6 +59,19 @@ public record Settings(
   public record Http(String iface, int port, long maxBodyBytes, Duration askTimeout) {}
 
   public record Admin(String iface, int port, String token) {}
+
+  /** {@code thermocline.items}: the item-record cache and the node's registration queue. */
+  public record Items(ItemStore.RecordCache recordCache, ItemService.RegistrationQueue registration) {}
+
+  /** {@code thermocline.model}: the title encoder, the metadata head and the uploaders' mean vectors. */
+  public record Model(String textEncoder, int hashedNgramDim, int metaHidden, long metaSeed, int uploaderMeansMax,
+      int uploaderMeansWindow) {}
+
+  /** How often items whose vectors the learner changed are re-indexed, and how many may wait. */
+  public record Freshness(Duration interval, int maxPending) {}
+
+  /** How the node forms its cluster: Akka Management, Cluster Bootstrap, or the seed nodes (none: alone). */
+  public record Cluster(boolean management, boolean bootstrap, List<String> seedNodes) {}
 
   public static Settings from(Config root) {
     Config c = root.getConfig("thermocline");
@@ -57,12 +85,21 @@ public record Settings(
               c.getBoolean("cassandra.create-schema"),
               c.getInt("cassandra.embedded-cql-port"), c.getInt("cassandra.embedded-storage-port")),
           new Kafka(c.getBoolean("kafka.enabled"), c.getString("kafka.bootstrap-servers"),
-              c.getInt("kafka.embedded-port"), c.getInt("kafka.embedded-controller-port")),
+              c.getInt("kafka.embedded-port"), c.getInt("kafka.embedded-controller-port"),
+              streams.CommittingPipeline.restartSettings(root), exposure(c.getConfig("kafka.consumer"))),
           new Http(c.getString("http.interface"), c.getInt("http.port"), c.getBytes("http.max-body-bytes"),
               c.getDuration("http.ask-timeout")),
           new Admin(c.getString("admin.interface"), c.getInt("admin.port"), c.getString("admin.token")),
           retrieval(c.getConfig("retrieval"), c.getInt("store.dim")),
-          recall(c.getConfig("recall")));
+          recall(c.getConfig("recall")),
+          items(c.getConfig("items")),
+          new Model(c.getString("model.text-encoder"), c.getInt("model.hashed-ngram-dim"),
+              c.getInt("model.meta-hidden"), c.getLong("model.meta-seed"),
+              c.getInt("model.uploader-means.max-uploaders"), c.getInt("model.uploader-means.window")),
+          learner(c),
+          new Freshness(c.getDuration("learner.freshness-interval"), c.getInt("learner.freshness-max-pending")),
+          new Cluster(c.getBoolean("cluster.management"), c.getBoolean("cluster.bootstrap"),
+              root.getStringList("akka.cluster.seed-nodes")));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
     }
@@ -82,7 +119,33 @@ public record Settings(
     int shards = r.getInt("shards");
     if (shards < 1) throw new IllegalArgumentException("retrieval.shards must be >= 1");
     return new Retrieval(shards, r.getInt("ef"), new retrieval.IndexParams(dim, r.getInt("max-degree"),
-        r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")));
+        r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")),
+        r.getDouble("graph-upkeep-share"));
+  }
+
+  static StreamEffects.ExposureSettings exposure(Config consumer) {
+    Config w = consumer.getConfig("exposure-window");
+    return new StreamEffects.ExposureSettings(w.getInt("max-records"), w.getDuration("max-age"),
+        consumer.getInt("interactions-in-flight"));
+  }
+
+  static Items items(Config i) {
+    return new Items(
+        new ItemStore.RecordCache(i.getLong("record-cache.max-items"), i.getDuration("record-cache.ttl")),
+        new ItemService.RegistrationQueue(i.getInt("register-parallelism"), i.getInt("register-queue"),
+            i.getInt("register-batch"), i.getDuration("register-batch-window")));
+  }
+
+  /** {@code learner}; the users' histories decay with recall's half-life, so training and serving agree. */
+  static LearnerSettings learner(Config c) {
+    Config l = c.getConfig("learner");
+    Config h = l.getConfig("history");
+    return new LearnerSettings(l.getBoolean("enabled"), l.getString("group"), (float) l.getDouble("tau"),
+        l.getInt("batch-size"), l.getDuration("batch-window"), l.getInt("softmax-batch"),
+        l.getInt("extra-negatives"), l.getInt("negative-pool"),
+        l.getInt("estimator.depth"), l.getInt("estimator.width"), l.getInt("fail-after-batches"),
+        new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),
+            c.getDuration("recall.history-half-life")));
   }
 
   static Recall recall(Config r) {

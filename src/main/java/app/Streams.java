@@ -5,7 +5,6 @@ import service.StreamEffects;
 import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.kafka.javadsl.Consumer;
-import com.typesafe.config.Config;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,16 +42,16 @@ final class Streams implements AutoCloseable {
     this.pipelines = pipelines;
   }
 
-  static Streams start(ActorSystem<?> system, Config config, StreamEffects effects, LearnerFactory learning) {
-    KafkaTopics topics = KafkaTopics.from(config);
+  static Streams start(ActorSystem<?> system, KafkaTopics topics, Settings.Kafka kafka, StreamEffects effects,
+      LearnerFactory learning) {
     topics.ensureCreated(Duration.ofSeconds(30));
     InteractionProducer producer = new InteractionProducer(system, topics);
     DeadLetters deadLetters = new DeadLetters(system, topics);
     var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
-        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters,
-        StreamEffects.ExposureSettings.from(config).batchesInFlight(topics.batchSize()));
+        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters, kafka.restart(),
+        kafka.exposure().batchesInFlight(topics.batchSize()));
     var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
-        deadLetters);
+        deadLetters, kafka.restart());
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());
     OnlineLearner learner = learning == null ? null : learning.create(topics, deadLetters);
     if (learner != null) learner.start(topics);

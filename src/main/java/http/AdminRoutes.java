@@ -87,7 +87,7 @@ public final class AdminRoutes extends AllDirectives {
     try {
       String tier = StoreLayout.tierOfEntity(id);
       int range = StoreLayout.rangeOfEntity(id);
-      int ranges = admin.layout().tier(tier).rangeCount(admin.layout().rowsPerRange());
+      int ranges = admin.layout().rangeCount(tier);
       if (range >= ranges) return Optional.of("tier " + tier + " has ranges 0–" + (ranges - 1) + ", not " + range);
       return Optional.empty();
     } catch (IllegalArgumentException e) {

@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+// One file on purpose (over 400 lines): starting a child, its pid file, the shutdown hook and the stale-child
+// check are the three layers of one guarantee (no child outlives its parent); they share the pid file's format
+// and the termination of a process tree, and are read together when that guarantee is in question.
 /**
  * A server started as a child {@code java} process (the same JDK as this process, unless {@code THERMOCLINE_JAVA}
  * or the system property {@code thermocline.java} names another {@code java} binary).

@@ -1,6 +1,6 @@
 package learner;
 
-import actors.RowReader;
+import actors.BucketRanges;
 import service.FusionService;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,7 +53,7 @@ final class BatchHistories {
   }
 
   /** Remembers the items found (unknown ones are left out of the means) and adds the rows they are fused from. */
-  void addRows(Map<String, ItemRecord> found, Set<RowReader.Key> keys) {
+  void addRows(Map<String, ItemRecord> found, Set<BucketRanges.Key> keys) {
     keys.add(FusionService.thetaRow());
     for (String id : itemIds) {
       ItemRecord item = found.get(id);
@@ -72,11 +72,11 @@ final class BatchHistories {
    *
    * @param theta θ per item tier, as the batch's step uses it
    */
-  float[] mean(String userId, long nowMillis, Map<RowReader.Key, float[]> fetched, double[] theta) {
+  float[] mean(String userId, long nowMillis, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
     return tower.historyVector(recent.signals(userId, from, id -> vector(id, fetched, theta)), nowMillis);
   }
 
-  private float[] vector(String itemId, Map<RowReader.Key, float[]> fetched, double[] theta) {
+  private float[] vector(String itemId, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
     ItemRecord item = records.get(itemId);
     if (item == null) return null;
     return vectors.computeIfAbsent(itemId, id -> Fusion.forward(fetched.get(fusion.hashRow(item)),

@@ -33,6 +33,22 @@ final class BatchTimings {
     phases.get(phase).recordValue(Math.max(0, Math.min(3_600_000L, (toNanos - fromNanos) / 1_000_000)));
   }
 
+  /** Starts timing one batch, now. */
+  Lap start() {
+    return new Lap();
+  }
+
+  /** One batch's clock: each {@link #lap} records the phase that just ended and starts the next. */
+  final class Lap {
+    private long from = System.nanoTime();
+
+    void lap(Phase phase) {
+      long now = System.nanoTime();
+      record(phase, from, now);
+      from = now;
+    }
+  }
+
   /** One line: each phase's p50/p99 in ms and the batches counted. */
   synchronized String summary() {
     StringBuilder out = new StringBuilder();

@@ -43,12 +43,16 @@ public final class FrequencyEstimator {
    * @param minProbability floor of Q, in (0, 1]
    */
   public FrequencyEstimator(int depth, int width, int seed, double learningRate, double minProbability) {
-    this(depth, width, seed, learningRate, minProbability, 0, new long[checkedSize(depth, width)],
-        new float[checkedSize(depth, width)]);
+    this(depth, width, seed, learningRate, minProbability, new Counts(0, new long[checkedSize(depth, width)],
+        new float[checkedSize(depth, width)]));
   }
 
-  private FrequencyEstimator(int depth, int width, int seed, double learningRate, double minProbability, long step,
-      long[] lastSeen, float[] gap) {
+  /** What the estimator has seen: the steps so far and, per slot, the step last seen and the gap estimate. */
+  private record Counts(long step, long[] lastSeen, float[] gap) {}
+
+  private FrequencyEstimator(int depth, int width, int seed, double learningRate, double minProbability,
+      Counts counts) {
+    long step = counts.step();
     if (!(learningRate > 0 && learningRate <= 1)) {
       throw new IllegalArgumentException("learningRate must be in (0, 1], got " + learningRate);
     }
@@ -62,8 +66,8 @@ public final class FrequencyEstimator {
     this.learningRate = learningRate;
     this.minProbability = minProbability;
     this.step = step;
-    this.lastSeen = lastSeen;
-    this.gap = gap;
+    this.lastSeen = counts.lastSeen();
+    this.gap = counts.gap();
     this.hashers = new ItemHasher[depth];
     for (int r = 0; r < depth; r++) hashers[r] = new ItemHasher(seed + r);
   }
@@ -159,7 +163,8 @@ public final class FrequencyEstimator {
       float[] gap = new float[size];
       for (int i = 0; i < size; i++) lastSeen[i] = buf.getLong();
       for (int i = 0; i < size; i++) gap[i] = buf.getFloat();
-      return new FrequencyEstimator(depth, width, seed, learningRate, minProbability, step, lastSeen, gap);
+      return new FrequencyEstimator(depth, width, seed, learningRate, minProbability,
+          new Counts(step, lastSeen, gap));
     } catch (BufferUnderflowException e) {
       throw new IllegalArgumentException("bytes: truncated FrequencyEstimator snapshot", e);
     }

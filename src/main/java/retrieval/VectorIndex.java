@@ -31,6 +31,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
+// One file on purpose (over 400 lines): the write lock, the generation swap, the compaction's replay queue and
+// the ordinal recycling keep one set of invariants (a search never sees a recycled ordinal, a mutation during a
+// compaction reaches the copy); split across classes, each half would have to be read with the other open.
 /**
  * In-memory approximate nearest-neighbour index over (item id → vector): jvector's HNSW-style graph
  * ({@link GraphIndexBuilder}), cosine similarity on L2-normalised vectors.

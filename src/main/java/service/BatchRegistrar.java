@@ -1,6 +1,6 @@
 package service;
 
-import actors.BucketRange;
+import actors.BucketRanges;
 import actors.RetrievalShard;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -29,7 +29,7 @@ import storage.ShardMembership;
  */
 final class BatchRegistrar {
 
-  record Job(String itemId, ItemRecord.ItemMetadata metadata, CompletableFuture<ItemService.Registered> done) {}
+  record Job(String itemId, ItemRecord.ItemMetadata metadata, CompletableFuture<ItemStore.Registration> done) {}
 
   /** An item that got through the steps so far. */
   private static final class Pending {
@@ -47,23 +47,25 @@ final class BatchRegistrar {
     }
   }
 
-  private final ItemService items;
+  private final ItemPlacement placement;
   private final ActorSystem<?> system;
   private final ItemStore store;
   private final ShardMembership membership;
   private final StoreLayout layout;
   private final FusionService fusion;
+  private final BucketRanges ranges;
   private final java.util.concurrent.Executor encoding;
   private final Duration askTimeout;
   private final Clock clock;
 
-  BatchRegistrar(ItemService items, ActorSystem<?> system, ItemStore store, ShardMembership membership,
-      FusionService fusion, Duration askTimeout, Clock clock) {
-    this.items = items;
+  BatchRegistrar(ActorSystem<?> system, ItemStores stores, FusionService fusion, BucketRanges ranges,
+      ItemPlacement placement, Duration askTimeout, Clock clock) {
+    this.placement = placement;
     this.system = system;
-    this.store = store;
-    this.membership = membership;
+    this.store = stores.items();
+    this.membership = stores.membership();
     this.fusion = fusion;
+    this.ranges = ranges;
     this.layout = fusion.layout();
     // Title encoding is CPU work (about 1 ms per title with BGE): off the actor threads.
     this.encoding = system.dispatchers().lookup(akka.actor.typed.DispatcherSelector.blocking());
@@ -92,7 +94,7 @@ final class BatchRegistrar {
     Map<Job, CompletableFuture<ItemStore.Registration>> stored = new LinkedHashMap<>();
     for (Job j : jobs) {
       stored.put(j, CompletableFuture.supplyAsync(() -> fusion.textHead(j.metadata().title()), encoding)
-          .thenCompose(textHead -> store.register(j.itemId(), j.metadata(), tier, items.entryBucket(j.itemId()), -1,
+          .thenCompose(textHead -> store.register(j.itemId(), j.metadata(), tier, placement.entryBucket(j.itemId()), -1,
               clock.instant(), textHead)));
     }
     return settled(stored.values()).thenApply(ignored -> {
@@ -109,7 +111,7 @@ final class BatchRegistrar {
         .thenCompose(this::index)
         .thenAccept(done -> {
           for (Pending p : done) {
-            p.job.done().complete(new ItemService.Registered(p.record(), p.registration.created()));
+            p.job.done().complete(p.registration);
           }
         });
   }
@@ -119,20 +121,18 @@ final class BatchRegistrar {
     Map<String, List<Pending>> byRange = new LinkedHashMap<>();
     for (Pending p : items) {
       if (p.record().counted()) counted.add(p);
-      else byRange.computeIfAbsent(rangeEntity(p.record()), k -> new ArrayList<>()).add(p);
+      else byRange.computeIfAbsent(ranges.entityOf(row(p.record())), k -> new ArrayList<>()).add(p);
     }
     List<CompletableFuture<List<Pending>>> groups = new ArrayList<>();
-    int rowsPerRange = layout.rowsPerRange();
     byRange.forEach((entityId, group) -> {
       List<String> opIds = new ArrayList<>(group.size());
       int[] rows = new int[group.size()];
       for (int i = 0; i < rows.length; i++) {
         ItemRecord r = group.get(i).record();
-        opIds.add(ItemService.registerOpId(r));
-        rows[i] = r.row() % rowsPerRange;
+        opIds.add(registerOpId(r));
+        rows[i] = ranges.rowInRange(row(r));
       }
-      groups.add(ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
-          .<BucketRange.Ack>ask(replyTo -> new BucketRange.AddOccupants(opIds, rows, replyTo), askTimeout)
+      groups.add(ranges.addOccupants(entityId, opIds, rows)
           .thenCompose(ack -> {
             if (!ack.persisted()) throw new IllegalStateException("occupancy not counted: " + ack.error());
             return eachSurvives(group, p -> store.markCounted(p.record().itemId()));
@@ -151,8 +151,8 @@ final class BatchRegistrar {
   }
 
   private CompletionStage<List<Pending>> addMemberships(List<Pending> items) {
-    return eachSurvives(items, p -> membership.add(this.items.shardOf(p.record().itemId()),
-        this.items.membershipPart(p.record().itemId()), p.record().itemId()));
+    return eachSurvives(items, p -> membership.add(placement.shardOf(p.record().itemId()),
+        placement.membershipPart(p.record().itemId()), p.record().itemId()));
   }
 
   /** The served vectors (hash row fused with metadata), rows read in one ask per bucket range. */
@@ -172,11 +172,11 @@ final class BatchRegistrar {
 
   private CompletionStage<List<Pending>> index(List<Pending> items) {
     Map<Integer, List<Pending>> byShard = new LinkedHashMap<>();
-    for (Pending p : items) byShard.computeIfAbsent(this.items.shardOf(p.record().itemId()), k -> new ArrayList<>()).add(p);
+    for (Pending p : items) byShard.computeIfAbsent(placement.shardOf(p.record().itemId()), k -> new ArrayList<>()).add(p);
     List<CompletableFuture<List<Pending>>> groups = new ArrayList<>();
     byShard.forEach((shard, group) -> {
       List<RetrievalShard.IndexedItem> batch = new ArrayList<>(group.size());
-      for (Pending p : group) batch.add(ItemService.indexed(p.record(), p.vector, 0));
+      for (Pending p : group) batch.add(IndexedItems.of(p.record(), p.vector, 0));
       groups.add(ClusterSharding.get(system).entityRefFor(RetrievalShard.TYPE_KEY, Integer.toString(shard))
           .<RetrievalShard.UpsertedAll>ask(replyTo -> new RetrievalShard.UpsertAll(batch, replyTo), askTimeout)
           .thenApply(answer -> {
@@ -218,8 +218,13 @@ final class BatchRegistrar {
     });
   }
 
-  private String rangeEntity(ItemRecord r) {
-    return StoreLayout.entityId(r.tier(), r.row() / layout.rowsPerRange());
+  private static BucketRanges.Key row(ItemRecord r) {
+    return new BucketRanges.Key(r.tier(), r.row());
+  }
+
+  /** Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. */
+  private static String registerOpId(ItemRecord item) {
+    return "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
   }
 
   private static void fail(Job job, CompletableFuture<?> failed) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** Typed reads of JSON fields that refuse bad values with the field named (API.md's error shape). */
 public final class Fields {
 
+  /** Longest identifier (item, user, uploader id), in code points. */
+  public static final int MAX_ID_CHARS = 128;
+
   private Fields() {}
 
   public static String id(ObjectNode o, String name, boolean required) {
@@ -19,7 +22,23 @@ public final class Fields {
 
   public static String idValue(JsonNode v, String field) {
     if (v == null || !v.isTextual()) throw ApiError.badField(field, field + " must be a string");
-    return ItemRequests.pathIdField(v.textValue(), field);
+    return identifier(v.textValue(), field);
+  }
+
+  /** An identifier (1–128 characters, no control characters) that the error names as {@code field}. */
+  public static String identifier(String id, String field) {
+    String problem = idProblem(id);
+    if (problem != null) throw ApiError.badField(field, field + " " + problem);
+    return id;
+  }
+
+  private static String idProblem(String id) {
+    int n = id.codePointCount(0, id.length());
+    if (n < 1 || n > MAX_ID_CHARS) return "must be 1–" + MAX_ID_CHARS + " characters, got " + n;
+    for (int i = 0; i < id.length(); i++) {
+      if (Character.isISOControl(id.charAt(i))) return "must not contain control characters (at index " + i + ")";
+    }
+    return null;
   }
 
   public static int intInRange(ObjectNode o, String name, int min, int max, int dflt) {

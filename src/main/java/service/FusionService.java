@@ -1,6 +1,6 @@
 package service;
 
-import actors.RowReader;
+import actors.BucketRanges;
 import embedding.ItemHasher;
 import embedding.StoreLayout;
 import embedding.TierSpec;
@@ -50,7 +50,7 @@ public final class FusionService {
    * without metadata whose uploader has a remembered mean, that mean ({@code uploaderMean}, keys and rows empty): a
    * constant, no row of it learns.
    */
-  public record MetaInputs(List<String> keys, List<RowReader.Key> rows, float[] uploaderMean) {
+  public record MetaInputs(List<String> keys, List<BucketRanges.Key> rows, float[] uploaderMean) {
     public MetaInputs {
       if (uploaderMean != null && !keys.isEmpty()) {
         throw new IllegalArgumentException("uploaderMean replaces the feature rows: keys must be empty");
@@ -59,7 +59,7 @@ public final class FusionService {
   }
 
   private final StoreLayout layout;
-  private final RowReader rows;
+  private final BucketRanges rows;
   private final MetaEncoder encoder;
   private final TextEncoder text;
   private final List<TierSpec> itemTiers;
@@ -68,7 +68,7 @@ public final class FusionService {
   private final UploaderMeans uploaderMeans;
 
   /** @param uploaderMeans this node's means of each uploader's item vectors (dim = the store's) */
-  public FusionService(StoreLayout layout, RowReader rows, MetaEncoder encoder, TextEncoder text,
+  public FusionService(StoreLayout layout, BucketRanges rows, MetaEncoder encoder, TextEncoder text,
       UploaderMeans uploaderMeans) {
     this.layout = layout;
     this.rows = rows;
@@ -113,7 +113,7 @@ public final class FusionService {
       if (mean != null) return new MetaInputs(List.of(), List.of(), mean);
       keys = encoder.defaultKeys();
     }
-    List<RowReader.Key> keyRows = new ArrayList<>(keys.size());
+    List<BucketRanges.Key> keyRows = new ArrayList<>(keys.size());
     for (String k : keys) keyRows.add(featureRow(k));
     return new MetaInputs(keys, keyRows, null);
   }
@@ -122,17 +122,17 @@ public final class FusionService {
     return encoder.hasMetadata(m.title(), m.tags(), m.category(), m.imageVector());
   }
 
-  public RowReader.Key featureRow(String key) {
-    return new RowReader.Key(FEATURES, featureHasher.bucket(key, layout.tier(FEATURES).capacity()));
+  public BucketRanges.Key featureRow(String key) {
+    return new BucketRanges.Key(FEATURES, featureHasher.bucket(key, layout.tier(FEATURES).capacity()));
   }
 
-  public RowReader.Key userRow(String userId) {
-    return new RowReader.Key(USERS, userHasher.bucket(userId, layout.tier(USERS).capacity()));
+  public BucketRanges.Key userRow(String userId) {
+    return new BucketRanges.Key(USERS, userHasher.bucket(userId, layout.tier(USERS).capacity()));
   }
 
   /** θ offsets live in row 0 of the params table, one element per item tier. */
-  public static RowReader.Key thetaRow() {
-    return new RowReader.Key(PARAMS, 0);
+  public static BucketRanges.Key thetaRow() {
+    return new BucketRanges.Key(PARAMS, 0);
   }
 
   public int tierIndex(String tier) {
@@ -147,8 +147,8 @@ public final class FusionService {
     return theta;
   }
 
-  public RowReader.Key hashRow(ItemRecord item) {
-    return new RowReader.Key(item.tier(), item.row());
+  public BucketRanges.Key hashRow(ItemRecord item) {
+    return new BucketRanges.Key(item.tier(), item.row());
   }
 
   /**
@@ -161,7 +161,7 @@ public final class FusionService {
   }
 
   /** m from already-fetched rows (a copy of the uploader's mean for an item that takes it). */
-  public float[] meta(ItemRecord item, MetaInputs inputs, Map<RowReader.Key, float[]> fetched) {
+  public float[] meta(ItemRecord item, MetaInputs inputs, Map<BucketRanges.Key, float[]> fetched) {
     if (inputs.uploaderMean() != null) return inputs.uploaderMean().clone();
     float[][] featureRows = new float[inputs.rows().size()][];
     for (int k = 0; k < featureRows.length; k++) featureRows[k] = fetched.get(inputs.rows().get(k));
@@ -197,7 +197,7 @@ public final class FusionService {
 
   /** The served vectors of items, in their order. */
   public CompletionStage<List<Served>> serve(List<ItemRecord> items) {
-    Set<RowReader.Key> keys = new HashSet<>();
+    Set<BucketRanges.Key> keys = new HashSet<>();
     keys.add(thetaRow());
     List<MetaInputs> inputs = new ArrayList<>(items.size());
     for (ItemRecord item : items) {

@@ -12,7 +12,7 @@ import storage.ItemRecord.ItemMetadata;
 /** Validates item bodies against the rules of API.md; every refusal names the field (a JSON path). */
 public final class ItemRequests {
 
-  public static final int MAX_ID_CHARS = 128;
+  public static final int MAX_ID_CHARS = Fields.MAX_ID_CHARS;
   public static final int MAX_TITLE_CHARS = 1000;
   public static final int MAX_TAGS = 64;
   public static final int MAX_TAG_CHARS = 64;
@@ -48,9 +48,7 @@ public final class ItemRequests {
 
   /** An identifier (1–128 characters, no control characters) that the error names as {@code field}. */
   public static String pathIdField(String id, String field) {
-    String problem = idProblem(id);
-    if (problem != null) throw ApiError.badField(field, field + " " + problem);
-    return id;
+    return Fields.identifier(id, field);
   }
 
   private static String identifier(ObjectNode o, String path, String name, boolean required) {
@@ -62,15 +60,6 @@ public final class ItemRequests {
     return Fields.idValue(v, path + name);
   }
 
-
-  private static String idProblem(String id) {
-    int n = id.codePointCount(0, id.length());
-    if (n < 1 || n > MAX_ID_CHARS) return "must be 1–" + MAX_ID_CHARS + " characters, got " + n;
-    for (int i = 0; i < id.length(); i++) {
-      if (Character.isISOControl(id.charAt(i))) return "must not contain control characters (at index " + i + ")";
-    }
-    return null;
-  }
 
   private static String text(ObjectNode o, String path, String name, int maxChars) {
     JsonNode v = o.get(name);

@@ -1,12 +1,9 @@
 package service;
 
 import actors.BucketRange;
+import actors.BucketRanges;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
-import embedding.ItemHasher;
-import embedding.StoreLayout;
-import embedding.TierKind;
-import embedding.TierSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -33,53 +30,52 @@ public final class ItemService implements RetrievalShard.ItemSource {
 
   public record Registered(ItemRecord record, boolean created) {}
 
+  /**
+   * The node-wide registration queue: registrations are grouped into batches of up to {@code batchSize} (waiting
+   * at most {@code batchWindow} to fill one), at most {@code parallelism} batches run at once, up to
+   * {@code queueSize} registrations wait.
+   */
+  public record RegistrationQueue(int parallelism, int queueSize, int batchSize, Duration batchWindow) {}
+
   /** An item with its current hash row, the fusion weight of its tier and its exposure counts. */
   public record ItemView(ItemRecord record, FusionService.Served served, InteractionStore.Exposures exposures) {}
 
   private final ActorSystem<?> system;
   private final ItemStore store;
   private final FusionService fusion;
-  private final StoreLayout layout;
+  private final BucketRanges ranges;
   private final Duration askTimeout;
   private final Clock clock;
   private static final int REBUILD_CHUNK = 500;
 
   private akka.stream.javadsl.SourceQueueWithComplete<BatchRegistrar.Job> queue;
 
-  private final Map<String, ItemHasher> hashers = new HashMap<>();
   private final ShardMembership membership;
   private final InteractionStore interactions;
-  private final int shards;
-  // Own seeds: shard placement must not correlate with bucket placement.
-  private final ItemHasher shardHasher = new ItemHasher(0x2c1b3c6d);
-  private final ItemHasher partHasher = new ItemHasher(0x297a2d39);
+  private final ItemPlacement placement;
 
-  public ItemService(ActorSystem<?> system, ItemStore store, ShardMembership membership, InteractionStore interactions,
-      FusionService fusion, int shards, Duration askTimeout, Clock clock) {
+  /** @param ranges the bucket ranges, asked within {@code askTimeout} */
+  public ItemService(ActorSystem<?> system, ItemStores stores, FusionService fusion, BucketRanges ranges, int shards,
+      Duration askTimeout, Clock clock) {
     this.system = system;
     this.fusion = fusion;
-    StoreLayout layout = fusion.layout();
-    this.store = store;
-    this.membership = membership;
-    this.interactions = interactions;
-    this.layout = layout;
-    this.shards = shards;
+    this.ranges = ranges;
+    this.store = stores.items();
+    this.membership = stores.membership();
+    this.interactions = stores.interactions();
     this.askTimeout = askTimeout;
     this.clock = clock;
-    for (TierSpec t : layout.tiers()) {
-      if (t.kind() == TierKind.HASHED) hashers.put(t.name(), new ItemHasher(t.seed()));
-    }
-    this.batches = new BatchRegistrar(this, system, store, membership, fusion, askTimeout, clock);
+    this.placement = new ItemPlacement(fusion.layout(), shards);
+    this.batches = new BatchRegistrar(system, stores, fusion, ranges, placement, askTimeout, clock);
   }
 
   /** Where a new item goes: the entry tier, its MurmurHash3 bucket. */
   public int entryBucket(String itemId) {
-    TierSpec entry = layout.entryTier();
-    return hashers.get(entry.name()).bucket(itemId, entry.capacity());
+    return placement.entryBucket(itemId);
   }
 
   public int shardOf(String itemId) {
-    return shardHasher.bucket(itemId, shards);
+    return placement.shardOf(itemId);
   }
 
   /** The retrieval shards as recall sees them. */
@@ -87,7 +83,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
     return new RecallService.Shards() {
       @Override
       public int count() {
-        return shards;
+        return placement.shards();
       }
 
       @Override
@@ -116,15 +112,13 @@ public final class ItemService implements RetrievalShard.ItemSource {
   private final BatchRegistrar batches;
 
   /**
-   * Starts the node-wide registration queue: registrations are grouped into batches of up to {@code batchSize}
-   * (waiting at most {@code batchWindow} to fill one), at most {@code parallelism} batches run at once, up to
-   * {@code queueSize} registrations wait; beyond that {@link #register} fails fast with {@link Overloaded}
-   * instead of overloading Cassandra.
+   * Starts the node-wide registration queue; beyond its {@code queueSize} waiting registrations {@link #register}
+   * fails fast with {@link Overloaded} instead of overloading Cassandra.
    */
-  public void startQueue(int parallelism, int queueSize, int batchSize, Duration batchWindow) {
-    queue = akka.stream.javadsl.Source.<BatchRegistrar.Job>queue(queueSize, akka.stream.OverflowStrategy.dropNew())
-        .groupedWithin(batchSize, batchWindow)
-        .mapAsyncUnordered(parallelism, jobs -> batches.register(jobs))
+  public void startQueue(RegistrationQueue q) {
+    queue = akka.stream.javadsl.Source.<BatchRegistrar.Job>queue(q.queueSize(), akka.stream.OverflowStrategy.dropNew())
+        .groupedWithin(q.batchSize(), q.batchWindow())
+        .mapAsyncUnordered(q.parallelism(), jobs -> batches.register(jobs))
         .to(akka.stream.javadsl.Sink.ignore())
         .run(akka.stream.Materializer.matFromSystem(system));
   }
@@ -132,11 +126,15 @@ public final class ItemService implements RetrievalShard.ItemSource {
   /** Registers through the node's bounded queue (see {@link #startQueue}). */
   public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
     if (queue == null) return registerNow(itemId, metadata);
-    CompletableFuture<Registered> done = new CompletableFuture<>();
+    CompletableFuture<ItemStore.Registration> done = new CompletableFuture<>();
     return queue.offer(new BatchRegistrar.Job(itemId, metadata, done)).thenCompose(result -> {
-      if (result == akka.stream.QueueOfferResult.enqueued()) return done;
+      if (result == akka.stream.QueueOfferResult.enqueued()) return done.thenApply(ItemService::registered);
       throw new Overloaded("item registrations queue is full");
     });
+  }
+
+  private static Registered registered(ItemStore.Registration r) {
+    return new Registered(r.record(), r.created());
   }
 
   /**
@@ -150,25 +148,11 @@ public final class ItemService implements RetrievalShard.ItemSource {
         jobs.stream().map(BatchRegistrar.Job::done).toArray(CompletableFuture[]::new)));
   }
 
-  int membershipPart(String itemId) {
-    return partHasher.bucket(itemId, ShardMembership.PARTS);
-  }
-
-  /** Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. */
-  static String registerOpId(ItemRecord item) {
-    return "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
-  }
-
   /** Registers one item at once, outside the queue (a batch of one). */
   CompletionStage<Registered> registerNow(String itemId, ItemRecord.ItemMetadata metadata) {
-    CompletableFuture<Registered> done = new CompletableFuture<>();
-    return batches.register(java.util.List.of(new BatchRegistrar.Job(itemId, metadata, done))).thenCompose(x -> done);
-  }
-
-  static RetrievalShard.IndexedItem indexed(ItemRecord item, float[] vector, double popularity) {
-    var m = item.metadata();
-    long created = m.createdAt() != null ? m.createdAt().toEpochMilli() : item.registeredAt().toEpochMilli();
-    return new RetrievalShard.IndexedItem(item.itemId(), vector, m.category(), item.tier(), created, popularity);
+    CompletableFuture<ItemStore.Registration> done = new CompletableFuture<>();
+    return batches.register(java.util.List.of(new BatchRegistrar.Job(itemId, metadata, done)))
+        .thenCompose(x -> done.thenApply(ItemService::registered));
   }
 
   /**
@@ -179,16 +163,12 @@ public final class ItemService implements RetrievalShard.ItemSource {
     return store.find(itemId).thenCompose(found -> {
       if (found.isEmpty()) return CompletableFuture.completedFuture(false);
       ItemRecord item = found.get();
-      int rowsPerRange = layout.rowsPerRange();
+      BucketRanges.Key row = new BucketRanges.Key(item.tier(), item.row());
       String opId = "unregister:" + item.tier() + ":" + item.row() + ":" + itemId + ":" + item.registeredAt().toEpochMilli();
       return shard(itemId).<RetrievalShard.Done>ask(r -> new RetrievalShard.Delete(itemId, r), askTimeout)
-          .thenCompose(ignored -> membership.remove(shardOf(itemId), partHasher.bucket(itemId, ShardMembership.PARTS),
-              itemId))
+          .thenCompose(ignored -> membership.remove(shardOf(itemId), placement.membershipPart(itemId), itemId))
           .thenCompose(ignored -> !item.counted() ? CompletableFuture.<Void>completedFuture(null)
-              : ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY,
-                      StoreLayout.entityId(item.tier(), item.row() / rowsPerRange))
-                  .<BucketRange.Ack>ask(r -> new BucketRange.RemoveOccupant(opId, item.row() % rowsPerRange, r),
-                      askTimeout)
+              : ranges.removeOccupant(ranges.entityOf(row), opId, ranges.rowInRange(row))
                   .thenAccept(ack -> {
                     // Rejected = already uncounted by an earlier attempt of this delete.
                   }))
@@ -228,7 +208,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
       return CompletableFuture.allOf(exposures.toArray(CompletableFuture[]::new)).thenCombine(served, (ignored, vectors) -> {
         java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
-          out.add(indexed(records.get(i), vectors.get(i).vector(), exposures.get(i).join().total()));
+          out.add(IndexedItems.of(records.get(i), vectors.get(i).vector(), exposures.get(i).join().total()));
         }
         return out;
       });
@@ -260,7 +240,7 @@ public final class ItemService implements RetrievalShard.ItemSource {
         for (int i = 0; i < records.size(); i++) {
           ItemRecord r = records.get(i);
           byShard.computeIfAbsent(shardOf(r.itemId()), k -> new java.util.ArrayList<>())
-              .add(indexed(r, served.get(i).vector(), 0)); // 0: the shard keeps the popularity it counted
+              .add(IndexedItems.of(r, served.get(i).vector(), 0)); // 0: the shard keeps the popularity it counted
         }
         java.util.List<CompletableFuture<RetrievalShard.UpsertedAll>> asks = new java.util.ArrayList<>();
         byShard.forEach((shard, list) -> asks.add(ClusterSharding.get(system)

@@ -75,6 +75,9 @@ public final class RecallService {
     RecipientRef<RetrievalShard.Command> ref(int shard);
   }
 
+  /** Where recall reads from: the users' histories, their learned rows, and the retrieval shards. */
+  public record Sources(HistorySource interactions, UserRows userRows, Shards shards) {}
+
   /** No model has been trained yet: every vector comes from the initial towers. */
   public static final long MODEL_VERSION = 0;
 
@@ -90,12 +93,12 @@ public final class RecallService {
 
   private final java.util.concurrent.atomic.AtomicLong userRowsMissed = new java.util.concurrent.atomic.AtomicLong();
 
-  public RecallService(ActorSystem<?> system, HistorySource interactions, UserRows userRows, Shards shards,
-      UserTower tower, InteractionWeights weights, int ef, Duration shardTimeout, Clock clock) {
+  public RecallService(ActorSystem<?> system, Sources sources, UserTower tower, InteractionWeights weights, int ef,
+      Duration shardTimeout, Clock clock) {
     this.system = system;
-    this.interactions = interactions;
-    this.userRows = userRows;
-    this.shards = shards;
+    this.interactions = sources.interactions();
+    this.userRows = sources.userRows();
+    this.shards = sources.shards();
     this.tower = tower;
     this.weights = weights;
     this.ef = ef;

@@ -1,12 +1,10 @@
 package service;
 
 import actors.BucketRange;
-import akka.actor.typed.ActorSystem;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import actors.BucketRanges;
 import embedding.StoreLayout;
 import embedding.TierOccupancy;
 import embedding.TierSpec;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,14 +17,12 @@ public final class StoreAdmin {
   public record TierReport(TierSpec spec, int ranges, TierOccupancy occupancy, long rowsUpdated,
       long lastUpdateMillis) {}
 
-  private final ActorSystem<?> system;
+  private final BucketRanges ranges;
   private final StoreLayout layout;
-  private final Duration askTimeout;
 
-  public StoreAdmin(ActorSystem<?> system, StoreLayout layout, Duration askTimeout) {
-    this.system = system;
-    this.layout = layout;
-    this.askTimeout = askTimeout;
+  public StoreAdmin(BucketRanges ranges) {
+    this.ranges = ranges;
+    this.layout = ranges.layout();
   }
 
   public StoreLayout layout() {
@@ -34,8 +30,7 @@ public final class StoreAdmin {
   }
 
   public CompletionStage<BucketRange.Summary> rangeSummary(String entityId) {
-    return ClusterSharding.get(system).entityRefFor(BucketRange.TYPE_KEY, entityId)
-        .ask(BucketRange.GetSummary::new, askTimeout);
+    return ranges.summary(entityId);
   }
 
   public CompletionStage<List<TierReport>> tiers() {
@@ -46,7 +41,7 @@ public final class StoreAdmin {
   }
 
   private CompletionStage<TierReport> tier(TierSpec tier) {
-    int ranges = tier.rangeCount(layout.rowsPerRange());
+    int ranges = layout.rangeCount(tier.name());
     List<CompletableFuture<BucketRange.Summary>> asks = new ArrayList<>(ranges);
     for (int r = 0; r < ranges; r++) {
       asks.add(rangeSummary(StoreLayout.entityId(tier.name(), r)).toCompletableFuture());

@@ -45,13 +45,11 @@ public final class StreamEffects {
   private final ExposureWindow exposure;
   private final streams.AsyncLimit historyWrites;
 
-  /** {@code thermocline.kafka.consumer.exposure-window} */
+  /**
+   * {@code thermocline.kafka.consumer.exposure-window}, and {@code interactions-in-flight} (batches whose history
+   * writes run at once).
+   */
   public record ExposureSettings(int maxRecords, java.time.Duration maxAge, int historyWritesInFlight) {
-    public static ExposureSettings from(com.typesafe.config.Config root) {
-      com.typesafe.config.Config c = root.getConfig("thermocline.kafka.consumer.exposure-window");
-      return new ExposureSettings(c.getInt("max-records"), c.getDuration("max-age"),
-          root.getInt("thermocline.kafka.consumer.interactions-in-flight"));
-    }
 
     /**
      * Consumer batches the interactions pipeline keeps in flight: those whose history writes run, plus enough to

@@ -116,7 +116,8 @@ public final class CommittingPipeline {
     return run(system, topics, topic, groupSuffix, parse, effect, deadLetters, restart, 1);
   }
 
-  private static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
+  /** As above with explicit restart settings and up to {@code inFlight} batches' effects at once. */
+  public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
       String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
       RestartSettings restart, int inFlight) {
     if (inFlight < 1) throw new IllegalArgumentException("inFlight must be >= 1, got " + inFlight);

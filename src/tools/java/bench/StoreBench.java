@@ -3,7 +3,7 @@ package bench;
 import app.Settings;
 import app.Node;
 import actors.BucketRange;
-import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import actors.BucketRanges;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import embedding.DeltaKernel;
@@ -174,9 +174,9 @@ final class StoreBench {
   private double persistedRowsPerSecond(Node node) throws Exception {
     StoreLayout layout = node.settings().store().layout();
     TierSpec cold = layout.entryTier();
-    int ranges = cold.rangeCount(layout.rowsPerRange());
+    int ranges = layout.rangeCount(cold.name());
     int dim = layout.dim();
-    var sharding = ClusterSharding.get(node.system());
+    var ranges30s = new BucketRanges(node.system(), layout, Duration.ofSeconds(30));
     long batches = (o.persistedRows + o.batchRows - 1) / o.batchRows;
     Semaphore window = new Semaphore(o.inFlight);
     AtomicLong acked = new AtomicLong();
@@ -188,15 +188,14 @@ final class StoreBench {
     long lastPrint = start;
     for (long b = 0; b < batches && failure.get() == null; b++) {
       int range = (int) (b % ranges);
-      int rangeRows = cold.rangeSize(range, layout.rowsPerRange());
+      int rangeRows = layout.rangeSize(cold.name(), range);
       int[] rows = new int[o.batchRows];
       float[] grads = new float[o.batchRows * dim];
       for (int i = 0; i < rows.length; i++) rows[i] = rnd.nextInt(rangeRows);
       for (int i = 0; i < grads.length; i++) grads[i] = (float) (rnd.nextDouble() - 0.5) * 0.01f;
       String opId = "bench-" + b;
       window.acquire();
-      sharding.entityRefFor(BucketRange.TYPE_KEY, StoreLayout.entityId(cold.name(), range))
-          .<BucketRange.Ack>ask(r -> new BucketRange.ApplyDeltas(opId, rows, grads, r), Duration.ofSeconds(30))
+      ranges30s.applyDeltas(StoreLayout.entityId(cold.name(), range), opId, rows, grads)
           .whenComplete((ack, t) -> {
             if (t != null) failure.compareAndSet(null, t);
             else if (!ack.persisted()) failure.compareAndSet(null, new IllegalStateException(ack.error()));
@@ -222,13 +221,13 @@ final class StoreBench {
   private void writeAll(Node node) throws Exception {
     StoreLayout layout = node.settings().store().layout();
     TierSpec cold = layout.entryTier();
-    int ranges = cold.rangeCount(layout.rowsPerRange());
+    int ranges = layout.rangeCount(cold.name());
     int dim = layout.dim();
     int chunk = 4096;
     SplittableRandom rnd = new SplittableRandom(3);
     List<CompletableFuture<BucketRange.Ack>> writes = new ArrayList<>();
     for (int r = 0; r < ranges; r++) {
-      int size = cold.rangeSize(r, layout.rowsPerRange());
+      int size = layout.rangeSize(cold.name(), r);
       for (int from = 0; from < size; from += chunk) {
         int n = Math.min(chunk, size - from);
         int[] rows = new int[n];
@@ -236,8 +235,7 @@ final class StoreBench {
         for (int i = 0; i < n; i++) rows[i] = from + i;
         for (int i = 0; i < values.length; i++) values[i] = (float) rnd.nextGaussian() * 0.1f;
         String opId = "fill-" + r + "-" + from;
-        writes.add(ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY,
-                StoreLayout.entityId(cold.name(), r))
+        writes.add(BucketRanges.entity(node.system(), StoreLayout.entityId(cold.name(), r))
             .<BucketRange.Ack>ask(reply -> new BucketRange.WriteRows(opId, rows, values, false, reply),
                 Duration.ofSeconds(60)).toCompletableFuture());
       }
@@ -255,7 +253,7 @@ final class StoreBench {
   private static void recoverAll(Node node) {
     StoreLayout layout = node.settings().store().layout();
     TierSpec cold = layout.entryTier();
-    int ranges = cold.rangeCount(layout.rowsPerRange());
+    int ranges = layout.rangeCount(cold.name());
     List<CompletableFuture<BucketRange.Summary>> asks = new ArrayList<>();
     for (int r = 0; r < ranges; r++) {
       asks.add(node.admin().rangeSummary(StoreLayout.entityId(cold.name(), r)).toCompletableFuture());
@@ -267,12 +265,11 @@ final class StoreBench {
     StoreLayout layout = node.settings().store().layout();
     TierSpec cold = layout.entryTier();
     long sum = 17;
-    for (int r = 0; r < cold.rangeCount(layout.rowsPerRange()); r++) {
-      int size = cold.rangeSize(r, layout.rowsPerRange());
+    for (int r = 0; r < layout.rangeCount(cold.name()); r++) {
+      int size = layout.rangeSize(cold.name(), r);
       int[] rows = new int[size];
       for (int i = 0; i < size; i++) rows[i] = i;
-      BucketRange.RowsRead read = ClusterSharding.get(node.system())
-          .entityRefFor(BucketRange.TYPE_KEY, StoreLayout.entityId(cold.name(), r))
+      BucketRange.RowsRead read = BucketRanges.entity(node.system(), StoreLayout.entityId(cold.name(), r))
           .<BucketRange.RowsRead>ask(reply -> new BucketRange.ReadRows(rows, reply), Duration.ofSeconds(60))
           .toCompletableFuture().join();
       sum = sum * 31 + Arrays.hashCode(read.values());

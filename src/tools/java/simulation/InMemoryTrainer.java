@@ -23,6 +23,9 @@ import model.UserSide;
 import model.UserTower;
 import model.Vectors;
 
+// One file on purpose (over 400 lines): a single-threaded mirror of the whole learner pipeline (rows, user
+// histories, tiering, gradients) over tables it owns; its steps read and write the same tables in one order,
+// which is what the quality bench compares against the node's learner, so it reads best top to bottom.
 /**
  * The online learner's math on in-memory tables, for the quality bench and the learner tests: the same
  * {@link OnlineStep} the actor-based learner calls, with rows in {@link RowBlock}s (fp16 rows, one Adagrad

@@ -82,10 +82,10 @@ public final class SyntheticWorld {
     uploaderZh = new boolean[uploaders];
     double[] scratch = new double[k];
     for (int p = 0; p < uploaders; p++) {
-      dirichlet(rnd, 0.5, scratch);
+      RandomDraws.dirichlet(rnd, 0.5, scratch);
       int main = rnd.nextInt(k);
       for (int t = 0; t < k; t++) scratch[t] = 0.3 * scratch[t] + (t == main ? 0.7 : 0);
-      cdf(scratch, uploaderTopicCdf, p * k);
+      RandomDraws.cdf(scratch, uploaderTopicCdf, p * k);
       uploaderZh[p] = rnd.nextDouble() < 0.7;
     }
 
@@ -103,7 +103,7 @@ public final class SyntheticWorld {
     for (int i = 0; i < n; i++) {
       int p = rnd.nextInt(uploaders);
       itemUploader[i] = p;
-      mainTopic[i] = (byte) pick(uploaderTopicCdf, p * k, k, rnd.nextDouble());
+      mainTopic[i] = (byte) RandomDraws.pick(uploaderTopicCdf, p * k, k, rnd.nextDouble());
       secondTopic[i] = (byte) rnd.nextInt(k);
       thirdTopic[i] = (byte) rnd.nextInt(k);
       float main = (float) (0.55 + 0.35 * rnd.nextDouble());
@@ -111,7 +111,7 @@ public final class SyntheticWorld {
       secondWeight[i] = (float) ((1 - main) * rnd.nextDouble());
       // A random rank in [1, n]: Zipf popularity without materialising a permutation.
       popularity[i] = (float) Math.pow(1 + rnd.nextDouble() * n, -config.zipfExponent());
-      gaussians(rnd, itemTaste, i * R, R, 1 / Math.sqrt(R));
+      RandomDraws.gaussians(rnd, itemTaste, i * R, R, 1 / Math.sqrt(R));
       itemZh[i] = uploaderZh[p] ^ (rnd.nextDouble() < 0.1);
       missingMetadata[i] = rnd.nextDouble() < config.missingMetadataShare();
     }
@@ -123,10 +123,10 @@ public final class SyntheticWorld {
     userActivityCdf = new double[users];
     double activity = 0;
     for (int u = 0; u < users; u++) {
-      dirichlet(rnd, config.userTopicConcentration(), scratch);
+      RandomDraws.dirichlet(rnd, config.userTopicConcentration(), scratch);
       for (int t = 0; t < k; t++) userPrefs[u * k + t] = (float) scratch[t];
-      cdf(scratch, userPrefCdf, u * k);
-      gaussians(rnd, userTaste, u * R, R, 1 / Math.sqrt(R));
+      RandomDraws.cdf(scratch, userPrefCdf, u * k);
+      RandomDraws.gaussians(rnd, userTaste, u * R, R, 1 / Math.sqrt(R));
       activity += Math.pow(u + 1, -config.userActivityExponent());
       userActivityCdf[u] = activity;
     }
@@ -217,7 +217,7 @@ public final class SyntheticWorld {
   /** A topic drawn from the user's preferences; {@code u} uniform in [0, 1). */
   public int sampleTopic(int user, double u) {
     checkUser(user);
-    return pick(userPrefCdf, user * topics, topics, u);
+    return RandomDraws.pick(userPrefCdf, user * topics, topics, u);
   }
 
   public double popularity(int item) {
@@ -324,74 +324,6 @@ public final class SyntheticWorld {
     if (user < 0 || user >= config.users()) {
       throw new IllegalArgumentException("user outside [0, " + config.users() + "): " + user);
     }
-  }
-
-  /** Index of the first cumulative value above {@code u · last} in {@code cdf[off, off + k)}. */
-  private static int pick(float[] cdf, int off, int k, double u) {
-    double target = u * cdf[off + k - 1];
-    for (int t = 0; t < k - 1; t++) {
-      if (cdf[off + t] > target) return t;
-    }
-    return k - 1;
-  }
-
-  private static void cdf(double[] weights, float[] out, int off) {
-    double sum = 0;
-    for (int t = 0; t < weights.length; t++) {
-      sum += weights[t];
-      out[off + t] = (float) sum;
-    }
-  }
-
-  /** A Dirichlet(α, …, α) draw into {@code out} (normalised Gamma(α) draws). */
-  private static void dirichlet(SplittableRandom rnd, double alpha, double[] out) {
-    double sum = 0;
-    for (int t = 0; t < out.length; t++) {
-      out[t] = gamma(rnd, alpha);
-      sum += out[t];
-    }
-    if (!(sum > 0)) {
-      // All draws underflowed (tiny α): the mass goes to one topic, which is what such an α means.
-      java.util.Arrays.fill(out, 0);
-      out[rnd.nextInt(out.length)] = 1;
-      return;
-    }
-    for (int t = 0; t < out.length; t++) out[t] /= sum;
-  }
-
-  /**
-   * Gamma(α, 1) by Marsaglia–Tsang, boosted for α < 1. Hand-written: a few lines, and the build has no
-   * statistics library (commons-math would be a new dependency for this alone).
-   */
-  private static double gamma(SplittableRandom rnd, double alpha) {
-    if (alpha < 1) return gamma(rnd, alpha + 1) * Math.pow(rnd.nextDouble(), 1 / alpha);
-    double d = alpha - 1.0 / 3;
-    double c = 1 / Math.sqrt(9 * d);
-    while (true) {
-      double x = gaussian(rnd);
-      double v = 1 + c * x;
-      if (v <= 0) continue;
-      v = v * v * v;
-      double u = rnd.nextDouble();
-      if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-    }
-  }
-
-  private static void gaussians(SplittableRandom rnd, float[] out, int off, int len, double std) {
-    for (int i = 0; i < len; i++) out[off + i] = (float) (std * gaussian(rnd));
-  }
-
-  /** Polar method: fixed here rather than nextGaussian(), whose algorithm may change between JDKs. */
-  private static double gaussian(SplittableRandom rnd) {
-    double v1;
-    double v2;
-    double s;
-    do {
-      v1 = 2 * rnd.nextDouble() - 1;
-      v2 = 2 * rnd.nextDouble() - 1;
-      s = v1 * v1 + v2 * v2;
-    } while (s >= 1 || s == 0);
-    return v1 * Math.sqrt(-2 * Math.log(s) / s);
   }
 
   /**
