@@ -54,8 +54,13 @@ class BatchHistoriesTest {
     recent.add("u", "cold-item", 3, now - 2 * HOUR, 202);
     recent.add("u", "unknown", 1, now, 203);
     long first = 250;
-    BatchHistories batch = new BatchHistories(fusion, tower, recent, recent.windowStart(first), List.of("u", "w", "u"));
-    assertEquals(Set.of("hot-item", "cold-item", "unknown"), batch.itemIds(), "u's items in the window, w has none");
+    Positive uFirst = positive("u", "cold-item", 1, now, 250);
+    Positive wFirst = positive("w", "hot-item", 2, now, 251);
+    Positive uSecond = positive("u", "hot-item", 2, now + HOUR, 252);
+    BatchHistories batch = new BatchHistories(fusion, tower, recent, recent.windowStart(first),
+        List.of(uFirst, wFirst, uSecond));
+    assertEquals(Set.of("hot-item", "cold-item", "unknown"), batch.itemIds(),
+        "u's items in the window (w has none) and the batch's own");
 
     ItemRecord hot = item("hot-item", "hot", 0, 5);
     ItemRecord cold = item("cold-item", "cold", 9, -1);
@@ -82,14 +87,51 @@ class BatchHistoriesTest {
         .vector();
     float[] expected = tower.historyVector(List.of(new UserTower.Signal(fHot, 2, now - HOUR),
         new UserTower.Signal(fCold, 3, now - 2 * HOUR)), now);
-    assertArrayEquals(expected, batch.mean("u", now, fetched, theta), 1e-7f);
+    assertArrayEquals(expected, batch.mean(uFirst, fetched, theta), 1e-7f);
+    // u's second positive of the batch also has the first one in its history (a sitting inside one batch).
+    float[] second = tower.historyVector(List.of(new UserTower.Signal(fHot, 2, now - HOUR),
+        new UserTower.Signal(fCold, 3, now - 2 * HOUR), new UserTower.Signal(fCold, 1, now)), now + HOUR);
+    assertArrayEquals(second, batch.mean(uSecond, fetched, theta), 1e-7f);
     // The tier's θ matters: the same rows under another θ give another mean.
-    BatchHistories other = new BatchHistories(fusion, tower, recent, recent.windowStart(first), List.of("u"));
+    BatchHistories other = new BatchHistories(fusion, tower, recent, recent.windowStart(first), List.of(uFirst));
     other.addRows(Map.of("hot-item", hot, "cold-item", cold), new HashSet<>());
-    float[] otherTheta = other.mean("u", now, fetched, new double[] {0.7, 2.0});
+    float[] otherTheta = other.mean(uFirst, fetched, new double[] {0.7, 2.0});
     assertNotNull(otherTheta);
     assertFalse(java.util.Arrays.equals(expected, otherTheta));
 
-    assertNull(batch.mean("w", now, fetched, theta), "no earlier positives: no history mean");
+    assertNull(batch.mean(wFirst, fetched, theta), "no earlier positives: no history mean");
+  }
+
+  /** Only the newest perUser positives make a history, the batch's own included. */
+  @Test
+  void aHistoryKeepsTheNewestPerUserPositives() {
+    RecentPositives recent = new RecentPositives(2, 100, 100);
+    long now = 10 * HOUR;
+    recent.add("u", "a", 1, now - 3 * HOUR, 10);
+    recent.add("u", "b", 1, now - 2 * HOUR, 11);
+    Positive c = positive("u", "c", 1, now - HOUR, 20);
+    Positive d = positive("u", "d", 1, now, 21);
+    BatchHistories batch = new BatchHistories(fusion, tower, recent, recent.windowStart(20), List.of(c, d));
+    Map<String, ItemRecord> found = new java.util.HashMap<>();
+    for (String id : List.of("a", "b", "c", "d")) found.put(id, item(id, "cold", id.charAt(0) % 64, -1));
+    Set<BucketRanges.Key> keys = new HashSet<>();
+    batch.addRows(found, keys);
+    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
+    SplittableRandom random = new SplittableRandom(2);
+    for (BucketRanges.Key k : keys) {
+      float[] row = new float[DIM];
+      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.1f;
+      fetched.put(k, row);
+    }
+    double[] theta = {0.7, -0.4};
+    java.util.function.Function<String, float[]> f = id -> Fusion.forward(fetched.get(fusion.hashRow(found.get(id))),
+        fusion.meta(found.get(id), fusion.metaInputs(found.get(id).metadata()), fetched), theta[1]).vector();
+    float[] expected = tower.historyVector(List.of(new UserTower.Signal(f.apply("b"), 1, now - 2 * HOUR),
+        new UserTower.Signal(f.apply("c"), 1, now - HOUR)), now);
+    assertArrayEquals(expected, batch.mean(d, fetched, theta), 1e-7f, "b and c: a fell out");
+  }
+
+  private static Positive positive(String user, String item, double weight, long ts, long offset) {
+    return new Positive(new streams.Interaction(user, item, weight >= 2 ? streams.EventType.LIKE : streams.EventType.CLICK, ts), weight, offset);
   }
 }

@@ -61,8 +61,7 @@ final class BatchAssembly {
     RecentPositives recent = memory.recent();
     long from = recent.windowStart(first);
     recent.expire(from);
-    BatchHistories users = new BatchHistories(fusion, tower, recent, from,
-        positives.stream().map(p -> p.event().userId()).toList());
+    BatchHistories users = new BatchHistories(fusion, tower, recent, from, positives);
     Set<String> batchItems = new HashSet<>(itemIds);
     CompletionStage<Map<String, ItemRecord>> historyItems = store.findRecent(
         users.itemIds().stream().filter(id -> !batchItems.contains(id)).toList());

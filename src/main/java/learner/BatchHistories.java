@@ -2,7 +2,10 @@ package learner;
 
 import actors.BucketRanges;
 import service.FusionService;
-import java.util.Collection;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -13,9 +16,12 @@ import model.UserTower;
 import storage.ItemRecord;
 
 /**
- * The history means of one learner batch's users, the {@code historyMean} of {@link model.UserSide}: the
- * {@link UserTower} history vector of the current fused vectors of each user's earlier positives in the
- * partition's window ({@link RecentPositives}), decayed to the event's time. The items' rows are read with the
+ * The history means of one learner batch's examples, the {@code historyMean} of {@link model.UserSide}: the
+ * {@link UserTower} history vector of the current fused vectors of the user's earlier positives, decayed to the
+ * event's time. Earlier means before the example's own record: the user's positives in the partition's window
+ * ({@link RecentPositives}) and then those of the batch itself, newest {@code perUser} of them, so a user who
+ * makes twenty positives in one sitting (inside one batch) learns from the second on, as recall, which reads the
+ * whole history, serves them. Still a function of the records: a replayed batch builds the same means. The items' rows are read with the
  * batch's other rows, so a batch costs one read however long the histories are; each item is fused once per
  * batch, the same way {@link model.OnlineStep} fuses the batch's own items.
  *
@@ -28,6 +34,8 @@ final class BatchHistories {
   private final UserTower tower;
   private final RecentPositives recent;
   private final long from;
+  /** Each user's positives of this batch, in offset order. */
+  private final Map<String, List<Positive>> inBatch = new HashMap<>();
   private final Set<String> itemIds = new LinkedHashSet<>();
   private final Map<String, ItemRecord> records = new HashMap<>();
   private final Map<String, FusionService.MetaInputs> metaInputs = new HashMap<>();
@@ -35,14 +43,18 @@ final class BatchHistories {
 
   /**
    * @param from the first offset the batch's history may use ({@link RecentPositives#windowStart})
-   * @param userIds the batch's users
+   * @param positives the batch's positives, in offset order
    */
-  BatchHistories(FusionService fusion, UserTower tower, RecentPositives recent, long from, Collection<String> userIds) {
+  BatchHistories(FusionService fusion, UserTower tower, RecentPositives recent, long from, List<Positive> positives) {
     this.fusion = fusion;
     this.tower = tower;
     this.recent = recent;
     this.from = from;
-    for (String user : new LinkedHashSet<>(userIds)) {
+    for (Positive p : positives) {
+      inBatch.computeIfAbsent(p.event().userId(), u -> new ArrayList<>()).add(p);
+      itemIds.add(p.event().itemId());
+    }
+    for (String user : inBatch.keySet()) {
       for (RecentPositives.Entry e : recent.of(user, from)) itemIds.add(e.itemId());
     }
   }
@@ -67,13 +79,29 @@ final class BatchHistories {
   }
 
   /**
-   * The user's history vector at {@code nowMillis} from the rows read, or null when none of their earlier
-   * positives in the window has a vector.
+   * The history vector of the positive's user at its time from the rows read, or null when none of their
+   * positives before it has a vector.
    *
    * @param theta θ per item tier, as the batch's step uses it
    */
-  float[] mean(String userId, long nowMillis, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
-    return tower.historyVector(recent.signals(userId, from, id -> vector(id, fetched, theta)), nowMillis);
+  float[] mean(Positive positive, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
+    String user = positive.event().userId();
+    Deque<UserTower.Signal> signals = new ArrayDeque<>();
+    for (RecentPositives.Entry e : recent.of(user, from)) {
+      add(signals, vector(e.itemId(), fetched, theta), e.weight(), e.atMillis());
+    }
+    for (Positive earlier : inBatch.getOrDefault(user, List.of())) {
+      if (earlier.offset() >= positive.offset()) break;
+      add(signals, vector(earlier.event().itemId(), fetched, theta), earlier.weight(), earlier.event().ts());
+    }
+    return tower.historyVector(new ArrayList<>(signals), positive.event().ts());
+  }
+
+  /** Appends a positive's signal (none for an item without a vector), keeping the newest {@code perUser}. */
+  private void add(Deque<UserTower.Signal> signals, float[] vector, double weight, long atMillis) {
+    if (vector == null) return;
+    signals.addLast(new UserTower.Signal(vector, weight, atMillis));
+    if (signals.size() > recent.perUser()) signals.pollFirst();
   }
 
   private float[] vector(String itemId, Map<BucketRanges.Key, float[]> fetched, double[] theta) {

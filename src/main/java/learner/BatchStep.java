@@ -74,9 +74,8 @@ final class BatchStep {
       List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
       for (Positive p : usable) {
         String user = p.event().userId();
-        examples.add(new OnlineStep.Example(in.index().get(p.event().itemId()),
-            in.users().mean(user, p.event().ts(), fetched, theta), fetched.get(fusion.userRow(user)),
-            (float) p.weight()));
+        examples.add(new OnlineStep.Example(in.index().get(p.event().itemId()), in.users().mean(p, fetched, theta),
+            fetched.get(fusion.userRow(user)), (float) p.weight(), user));
       }
       OnlineStep.Step step = new OnlineStep.Step(inputs, examples, in.extraIdx(), in.uniformPool());
       OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), settings.tau(), theta, in.estimator())

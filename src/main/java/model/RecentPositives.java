@@ -64,6 +64,11 @@ public final class RecentPositives {
     return window;
   }
 
+  /** How many of a user's newest positives are kept (and make their history). */
+  public int perUser() {
+    return perUser;
+  }
+
   /** Where the history of a batch starting at {@code firstOffset} begins (also where a rebuild starts reading). */
   public long windowStart(long firstOffset) {
     return Math.max(0, firstOffset - window);
