@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** {@code /admin/...}: operator views (API.md, Operations). Guarded by a bearer token when one is configured. */
+/** {@code /admin/...}: operator views (docs/API.md, Operations). Guarded by a bearer token when one is configured. */
 public final class AdminRoutes extends AllDirectives {
 
   private final StoreAdmin admin;

@@ -17,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import storage.ItemRecord;
 
-/** {@code /v1/items}: register one or many items, read one (API.md). No business logic here. */
+/** {@code /v1/items}: register one or many items, read one (docs/API.md). No business logic here. */
 public final class ItemRoutes extends AllDirectives {
 
   public static final int MAX_BATCH = 1000;

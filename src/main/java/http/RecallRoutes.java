@@ -24,7 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import storage.HistoryEntry;
 
-/** {@code POST /v1/recall} and {@code GET /v1/users/{id}} (API.md). */
+/** {@code POST /v1/recall} and {@code GET /v1/users/{id}} (docs/API.md). */
 public final class RecallRoutes extends AllDirectives {
 
   public static final int MAX_K = 1000;

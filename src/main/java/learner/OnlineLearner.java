@@ -42,7 +42,7 @@ import streams.InteractionCodec;
 import streams.KafkaTopics;
 
 /**
- * Learns online from the interactions topic (ARCHITECTURE §1): micro-batches of positives → rows fetched per
+ * Learns online from the interactions topic (docs/design.md §1): micro-batches of positives → rows fetched per
  * range in one ask each → {@link OnlineStep} (in-batch softmax with logQ over groups of {@code softmax-batch}
  * positives, fusion, user-ID rows; gradients summed over the groups) → one {@link actors.BucketRange.ApplyDeltas} per
  * touched range → the partition's offset advances. The applied batch is larger than the softmax group because

@@ -2,7 +2,7 @@ package service;
 
 /**
  * A request the API refuses, with the HTTP status and, when one field is at fault, its JSON path. Rendered
- * as {@code {"error": "...", "field": "..."}} (API.md).
+ * as {@code {"error": "...", "field": "..."}} (docs/API.md).
  */
 public final class ApiError extends RuntimeException {
 

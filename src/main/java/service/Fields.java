@@ -3,7 +3,7 @@ package service;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** Typed reads of JSON fields that refuse bad values with the field named (API.md's error shape). */
+/** Typed reads of JSON fields that refuse bad values with the field named (docs/API.md's error shape). */
 public final class Fields {
 
   /** Longest identifier (item, user, uploader id), in code points. */

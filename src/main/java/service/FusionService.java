@@ -17,7 +17,7 @@ import model.UploaderMeans;
 import storage.ItemRecord;
 
 /**
- * The served vector of items ({@code f = normalise(a·h + (1−a)·m)}, ARCHITECTURE §1): hash rows from their
+ * The served vector of items ({@code f = normalise(a·h + (1−a)·m)}, docs/design.md §1): hash rows from their
  * tier, metadata vectors from the item's cached text head plus its feature rows (tags, category, uploader) and
  * the fusion logit of each tier. One node-local instance serves registration, reads, shard rebuilds and the
  * learner's re-upserts; it reads every row it needs in one ask per bucket range.

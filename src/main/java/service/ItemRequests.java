@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import storage.ItemRecord.ItemMetadata;
 
-/** Validates item bodies against the rules of API.md; every refusal names the field (a JSON path). */
+/** Validates item bodies against the rules of docs/API.md; every refusal names the field (a JSON path). */
 public final class ItemRequests {
 
   public static final int MAX_ID_CHARS = Fields.MAX_ID_CHARS;

@@ -34,7 +34,7 @@ import simulation.WorldConfig;
 
 /**
  * {@code bin/thermocline simulate}: the synthetic world's items and interactions, as NDJSON files in the
- * API.md shapes ({@code --out}) and/or posted to a running node ({@code --http}). Items are sent before any
+ * docs/API.md shapes ({@code --out}) and/or posted to a running node ({@code --http}). Items are sent before any
  * event that mentions them, in creation order; events in stream order. Seeded: the same options give the same
  * records, so a run's ground truth can be rebuilt from {@code world.json}.
  */
@@ -43,7 +43,7 @@ import simulation.WorldConfig;
 public final class Simulate implements Callable<Integer> {
 
   private static final ObjectMapper JSON = WireJson.mapper();
-  private static final int MAX_BATCH = 1000; // API.md: items:batch and interactions take at most 1000
+  private static final int MAX_BATCH = 1000; // docs/API.md: items:batch and interactions take at most 1000
 
   @Spec
   CommandLine.Model.CommandSpec spec;

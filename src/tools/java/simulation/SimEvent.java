@@ -8,7 +8,7 @@ import java.util.Locale;
  */
 public record SimEvent(int user, int item, Type type, long tsMillis) {
 
-  /** The interaction types of API.md that the world produces (it never emits "skip"). */
+  /** The interaction types of docs/API.md that the world produces (it never emits "skip"). */
   public enum Type {
     IMPRESSION,
     CLICK,

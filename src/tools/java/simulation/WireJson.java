@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 
 /**
- * The world's items and events in the JSON shapes of API.md: an item as in {@code POST /v1/items}, an event as
+ * The world's items and events in the JSON shapes of docs/API.md: an item as in {@code POST /v1/items}, an event as
  * in {@code POST /v1/interactions} (and on the Kafka topics).
  */
 public final class WireJson {
