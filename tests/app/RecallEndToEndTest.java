@@ -52,7 +52,8 @@ class RecallEndToEndTest {
         "thermocline.kafka.consumer.group-prefix", "recall-e2e",
         "thermocline.retrieval.shards", 4,
         // Recall semantics here; learning (which moves vectors every few seconds) is tested on its own.
-        "thermocline.learner.enabled", false)));
+        "thermocline.learner.enabled", false,
+        "thermocline.model.user-id-rows", true))); // aLearnedUserIdRowIsPartOfTheRecallQuery
   }
 
   @AfterAll

@@ -101,6 +101,7 @@ class OnlineLearnerExactlyOnceTest {
         Map.entry("thermocline.learner.history.max-users", 20),
         Map.entry("thermocline.learner.history.per-user", 5),
         Map.entry("thermocline.learner.enabled", failAfterBatches >= 0),
+        Map.entry("thermocline.model.user-id-rows", true), // their deltas are exactly-once too
         Map.entry("thermocline.learner.fail-after-batches", Math.max(0, failAfterBatches))));
   }
 

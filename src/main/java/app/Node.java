@@ -214,10 +214,14 @@ public final class Node implements AutoCloseable {
     RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork);
     // The user-ID row is read within recall's shard timeout, like the rest of a recall.
     BucketRanges recallRows = new BucketRanges(system, layout, settings.recall().shardTimeout());
-    RecallService recall = new RecallService(system, new RecallService.Sources(interactions::history, userId -> {
+    RecallService.UserRows userRows = !settings.model().userIdRows()
+        ? userId -> java.util.concurrent.CompletableFuture.completedFuture(null) // u is the history mean alone
+        : userId -> {
           BucketRanges.Key key = fusion.userRow(userId);
           return recallRows.read(List.of(key)).thenApply(read -> read.get(key));
-        }, items.shards()),
+        };
+    RecallService recall = new RecallService(system, new RecallService.Sources(interactions::history, userRows,
+        items.shards()),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
     StoreAdmin admin = new StoreAdmin(ranges);

@@ -65,7 +65,7 @@ public record Settings(
 
   /** {@code thermocline.model}: the title encoder, the metadata head and the uploaders' mean vectors. */
   public record Model(String textEncoder, int hashedNgramDim, int metaHidden, long metaSeed, int uploaderMeansMax,
-      int uploaderMeansWindow) {}
+      int uploaderMeansWindow, boolean userIdRows) {}
 
   /** How often items whose vectors the learner changed are re-indexed, and how many may wait. */
   public record Freshness(Duration interval, int maxPending) {}
@@ -95,7 +95,8 @@ public record Settings(
           items(c.getConfig("items")),
           new Model(c.getString("model.text-encoder"), c.getInt("model.hashed-ngram-dim"),
               c.getInt("model.meta-hidden"), c.getLong("model.meta-seed"),
-              c.getInt("model.uploader-means.max-uploaders"), c.getInt("model.uploader-means.window")),
+              c.getInt("model.uploader-means.max-uploaders"), c.getInt("model.uploader-means.window"),
+              c.getBoolean("model.user-id-rows")),
           learner(c),
           new Freshness(c.getDuration("learner.freshness-interval"), c.getInt("learner.freshness-max-pending")),
           new Cluster(c.getBoolean("cluster.management"), c.getBoolean("cluster.bootstrap"),
@@ -144,7 +145,7 @@ public record Settings(
         l.getInt("batch-size"), l.getDuration("batch-window"), l.getInt("softmax-batch"),
         l.getInt("extra-negatives"), l.getInt("negative-pool"),
         l.getInt("estimator.depth"), l.getInt("estimator.width"), l.getInt("fail-after-batches"),
-        new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),
+        c.getBoolean("model.user-id-rows"), new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),
             c.getDuration("recall.history-half-life")));
   }
 

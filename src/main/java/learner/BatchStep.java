@@ -60,7 +60,7 @@ final class BatchStep {
       metaInputs.add(meta);
       keys.addAll(meta.rows());
     }
-    for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
+    if (settings.userIdRows()) for (Positive p : usable) keys.add(fusion.userRow(p.event().userId()));
     in.users().addRows(in.historyItems(), keys);
     return ranges.read(keys).thenApply(fetched -> {
       lap.lap(BatchTimings.Phase.READ);
@@ -75,7 +75,7 @@ final class BatchStep {
       for (Positive p : usable) {
         String user = p.event().userId();
         examples.add(new OnlineStep.Example(in.index().get(p.event().itemId()), in.users().mean(p, fetched, theta),
-            fetched.get(fusion.userRow(user)), (float) p.weight(), user));
+            settings.userIdRows() ? fetched.get(fusion.userRow(user)) : null, (float) p.weight(), user));
       }
       OnlineStep.Step step = new OnlineStep.Step(inputs, examples, in.extraIdx(), in.uniformPool());
       OnlineStep.Gradients g = new OnlineStep(fusion.layout().dim(), settings.tau(), theta, in.estimator())
@@ -89,7 +89,7 @@ final class BatchStep {
             in.first(), in.last(), usable.size() - defined, usable.size());
       }
       // With no user vector at all every gradient is zero: nothing to send (the estimator still saw the batch).
-      List<LearnerIntent.Delta> perRange = defined == 0 ? List.of() : deltas.of(items, metaInputs, usable, g);
+      List<LearnerIntent.Delta> perRange = defined == 0 ? List.of() : deltas.of(items, metaInputs, usable, g, settings.userIdRows());
       LearnedBatch learned = new LearnedBatch(new LearnerIntent(in.first(), in.last(), perRange),
           defined == 0 ? List.of() : items.stream().map(ItemRecord::itemId).toList(), defined);
       lap.lap(BatchTimings.Phase.COMPUTE);

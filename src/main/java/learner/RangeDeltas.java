@@ -26,7 +26,7 @@ final class RangeDeltas {
   }
 
   List<LearnerIntent.Delta> of(List<ItemRecord> items, List<FusionService.MetaInputs> metaInputs,
-      List<Positive> usable, OnlineStep.Gradients g) {
+      List<Positive> usable, OnlineStep.Gradients g, boolean userIdRows) {
     int dim = fusion.layout().dim();
     Map<BucketRanges.Key, float[]> sums = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
@@ -37,7 +37,7 @@ final class RangeDeltas {
         for (int k = 0; k < featureGrads.length; k++) add(sums, in.rows().get(k), featureGrads[k], dim);
       }
     }
-    for (int e = 0; e < usable.size(); e++) {
+    for (int e = 0; userIdRows && e < usable.size(); e++) {
       if (g.userIdRow()[e] != null) add(sums, fusion.userRow(usable.get(e).event().userId()), g.userIdRow()[e], dim);
     }
     float[] theta = new float[dim];

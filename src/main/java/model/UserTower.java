@@ -91,6 +91,27 @@ public final class UserTower {
     return mean;
   }
 
+  /**
+   * The weight of each signal in {@link #decayedMean} (they sum to 1; 0 for a signal without weight), or null when
+   * none has weight: what a gradient of the mean owes each signal's vector.
+   */
+  public double[] meanWeights(List<Signal> signals, long nowMillis) {
+    long newest = Long.MIN_VALUE;
+    for (Signal s : signals) if (s.typeWeight() > 0) newest = Math.max(newest, Math.min(s.atMillis(), nowMillis));
+    if (newest == Long.MIN_VALUE) return null;
+    double[] w = new double[signals.size()];
+    double total = 0;
+    for (int i = 0; i < w.length; i++) {
+      Signal s = signals.get(i);
+      double wi = decay(s.typeWeight(), newest - Math.min(s.atMillis(), nowMillis));
+      w[i] = wi > 0 ? wi : 0;
+      total += w[i];
+    }
+    if (total == 0) return null;
+    for (int i = 0; i < w.length; i++) w[i] /= total;
+    return w;
+  }
+
   /** Events from the future (clock skew) count as now. */
   double decay(double typeWeight, long ageMillis) {
     return typeWeight * Math.pow(0.5, Math.max(0, ageMillis) / (double) halfLife.toMillis());
