@@ -241,6 +241,10 @@ public final class Bench implements Runnable {
     @Option(names = "--max-users", description = "only this many users (seeded draw) and their ratings: quicker")
     Integer maxUsers;
 
+    @Option(names = "--ablation", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "also run the offline ablation table (the learner's math on in-memory rows, ~1 min)")
+    boolean ablation;
+
     @Option(names = "--parallel", defaultValue = "4", description = "HTTP calls in flight while measuring")
     int parallel;
 

@@ -5,6 +5,7 @@ import bench.movielens.Accuracy;
 import bench.movielens.Baselines;
 import bench.movielens.HoldOutSplit;
 import bench.movielens.HttpCatchUp;
+import bench.movielens.MovieLensAblation;
 import bench.movielens.MovieLensData;
 import bench.movielens.MovieLensFeed;
 import bench.movielens.ThermoclineEval;
@@ -20,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import model.TextEncoders;
 
 /**
  * {@code bench movielens} (issue 13): how well Thermocline recommends on MovieLens, through the public HTTP API,
@@ -61,6 +63,11 @@ final class MovieLensBench {
 
     List<Accuracy> baselines = Baselines.run(data, split, o.seed);
     lap("baselines");
+    List<MovieLensAblation.Row> ablation = List.of();
+    if (o.ablation) {
+      ablation = MovieLensAblation.run(data, split, TextEncoders.create(textEncoder()));
+      lap("ablation (offline)");
+    }
 
     List<Accuracy> rows = new ArrayList<>(baselines);
     ThermoclineEval.Outcome outcome;
@@ -83,6 +90,7 @@ final class MovieLensBench {
     rows.add(outcome.exact());
     rows.add(outcome.newMovies());
     print(rows, outcome);
+    if (!ablation.isEmpty()) MovieLensAblation.print(ablation);
     Path out = Path.of(o.out);
     Files.createDirectories(out);
     Path png = out.resolve("movielens.png");
@@ -162,6 +170,12 @@ final class MovieLensBench {
     long now = System.nanoTime();
     phases.put(phase, (now - phaseStart) / 1e9);
     phaseStart = now;
+  }
+
+  /** The node's title encoder (its default unless --set names one): the offline ablation uses the same. */
+  private String textEncoder() {
+    return o.set.getOrDefault("thermocline.model.text-encoder",
+        ConfigFactory.load().getString("thermocline.model.text-encoder"));
   }
 
   private void print(List<Accuracy> rows, ThermoclineEval.Outcome t) {

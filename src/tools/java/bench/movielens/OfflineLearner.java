@@ -34,9 +34,13 @@ public final class OfflineLearner {
   public record Settings(float tau, float learningRate, double startAlpha, boolean logQ, boolean maskUser,
       boolean userIdRows, int batchPositives, int groupSize, Duration halfLife, int historyPerUser, int passes,
       double likeThreshold) {
-    /** The node's defaults (application.conf): τ 0.1, rate 0.05, cold a 0.3, groups of 128, half-life 1 d. */
+    /**
+     * The node's defaults (application.conf): τ 0.1, rate 0.05, cold a 0.3, no user-ID rows, groups of 128,
+     * half-life 1 d, 50 positives of history. Batches of 512 positives: what the node's 1 s batch window cuts
+     * from a partition at the benchmark's stream rate (~1,000 records, about half of them positives).
+     */
     public static Settings nodeDefaults() {
-      return new Settings(0.1f, 0.05f, 0.3, true, true, true, 2048, 128, Duration.ofDays(1), 50, 1, 4.0);
+      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0);
     }
 
     public Settings withTau(float v) {
@@ -111,25 +115,25 @@ public final class OfflineLearner {
   private final Map<Integer, Integer> userIndex = new HashMap<>();
   private final Map<Integer, ArrayDeque<Rating>> histories = new HashMap<>();
   private double theta;
-  /** Ablations only: the estimator has seen the whole stream once before learning (a near-exact logQ). */
-  boolean warmEstimator;
-  /** Ablations only: m without the frozen text head (feature rows alone). */
-  boolean noTextHead;
   /** The user side's gradient also reaches the items of the history mean (no stop-gradient). */
-  boolean historyGradient;
-  /** Ablations only: the text head's part of m scaled by this. */
-  float textScale = 1f;
+  private final boolean historyGradient;
+  /** The release year (from the title) as one more tag. */
+  private final boolean yearFeature;
+  /** A positive's history includes the user's earlier positives of its own batch (the node does). */
+  private final boolean inBatchHistory;
   private double thetaAccumulator;
   private long batches;
 
-  public OfflineLearner(MovieLensData data, HoldOutSplit split, TextEncoder text, Settings settings) {
-    this(data, split, text, settings, 1f);
+  /** What the node cannot vary by configuration, for the ablations. */
+  public record Variant(boolean historyGradient, boolean yearFeature, boolean inBatchHistory) {
+    public static final Variant NODE = new Variant(false, false, true);
   }
 
-  /** @param itemRateFactor the hash rows' learning rate over the others' (ablations) */
-  public OfflineLearner(MovieLensData data, HoldOutSplit split, TextEncoder text, Settings settings,
-      float itemRateFactor) {
+  public OfflineLearner(MovieLensData data, HoldOutSplit split, TextEncoder text, Settings settings, Variant variant) {
     this.s = settings;
+    this.historyGradient = variant.historyGradient();
+    this.yearFeature = variant.yearFeature();
+    this.inBatchHistory = variant.inBatchHistory();
     this.split = split;
     this.movies = data.movies();
     this.encoder = new MetaEncoder(new MetaEncoder.Config(text.dim(), 128, DIM, 64, 1835365473L));
@@ -151,7 +155,7 @@ public final class OfflineLearner {
     features = new RowBlock(FEATURE_ROWS, DIM, 1664525L, 0, 0f, 0f);
     users = new RowBlock(Math.max(1, data.ratings().stream().mapToInt(Rating::userId).max().orElse(0) + 1), DIM,
         1013904223L, 0, 0f, 0f);
-    itemKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate() * itemRateFactor, 1e-8f), DIM);
+    itemKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
     featureKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
     userKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
     frequency = new FrequencyEstimator(4, 2048, 0x51ed2701, 0.05, 1e-6);
@@ -162,7 +166,6 @@ public final class OfflineLearner {
   /** Learns from the training stream's likes, in time order, {@code passes} times. */
   public OfflineLearner train() {
     List<Rating> likes = split.training().stream().filter(r -> r.rating() >= s.likeThreshold()).toList();
-    if (warmEstimator) for (Rating r : likes) frequency.observe("m" + r.movieId());
     for (int pass = 0; pass < s.passes(); pass++) {
       histories.clear();
       for (int from = 0; from < likes.size(); from += s.batchPositives()) {
@@ -189,20 +192,11 @@ public final class OfflineLearner {
     return tower.userVector(signals, UserTower.NEWEST, s.userIdRows() ? userRow(userId) : null);
   }
 
-  /** Ablations: title words and the release year as extra tags. */
-  static boolean wordFeatures;
-  static boolean yearFeature;
-
   private List<String> keys(int i) {
     Movie m = movies.get(i);
     List<String> tags = new ArrayList<>(m.genres());
     java.util.regex.Matcher y = java.util.regex.Pattern.compile("\\((\\d{4})\\)\\s*$").matcher(m.title());
     if (yearFeature && y.find()) tags.add("year " + (Integer.parseInt(y.group(1)) / 3 * 3));
-    if (wordFeatures) {
-      for (String w : m.title().replaceAll("\\(\\d{4}\\)\\s*$", "").toLowerCase().split("[^\\p{L}\\p{N}]+")) {
-        if (w.length() > 2) tags.add("word " + w);
-      }
-    }
     return encoder.featureKeys(tags, m.genres().isEmpty() ? null : m.genres().get(0), null);
   }
 
@@ -257,13 +251,18 @@ public final class OfflineLearner {
       examples.add(new OnlineStep.Example(index.get(movieIndex.get(r.movieId())),
           tower.historyVector(signals, r.timestampSeconds() * 1000), s.userIdRows() ? userRow(r.userId()) : null, 2f,
           s.maskUser() ? "u" + r.userId() : null));
-      h.addLast(r); // later examples of the batch see it: the node's in-batch history
-      if (h.size() > s.historyPerUser()) h.pollFirst();
+      if (inBatchHistory) remember(h, r); // later examples of the batch see it, as in the node
     }
+    if (!inBatchHistory) for (Rating r : batch) remember(histories.get(r.userId()), r);
     OnlineStep.Gradients g = new OnlineStep(DIM, s.tau(), new double[] {theta}, s.logQ() ? frequency : null)
         .computeGrouped(new OnlineStep.Step(inputs, examples, null), s.groupSize());
     apply(items, batch, g, historyItems, historyWeights);
     batches++;
+  }
+
+  private void remember(ArrayDeque<Rating> history, Rating r) {
+    history.addLast(r);
+    if (history.size() > s.historyPerUser()) history.pollFirst();
   }
 
   private void apply(List<Integer> items, List<Rating> batch, OnlineStep.Gradients g, List<int[]> historyItems,
@@ -329,9 +328,7 @@ public final class OfflineLearner {
     float[][] rows = new float[featureRows[i].length][DIM];
     for (int k = 0; k < rows.length; k++) features.readRow(featureRows[i][k], rows[k], 0);
     List<String> keys = keys(i);
-    float[] t = noTextHead || textHead[i] == null ? null : textHead[i].clone();
-    if (t != null) for (int k = 0; k < t.length; k++) t[k] *= textScale;
-    return encoder.forwardFromHead(t, keys, rows, null);
+    return encoder.forwardFromHead(textHead[i], keys, rows, null);
   }
 
   /** Row gradients of one table; repeated rows are summed by the kernel. */

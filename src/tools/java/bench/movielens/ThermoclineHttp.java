@@ -38,12 +38,27 @@ public final class ThermoclineHttp {
   /** What {@code GET /v1/users/{id}} answered: history item ids (newest first) and the vector (null: none). */
   public record User(List<String> historyItemIds, long newestTs, float[] vector) {}
 
-  /** {@code POST /v1/items:batch} (at most 1000); fails when the node rejected any item. */
+  /**
+   * {@code POST /v1/items:batch} (at most 1000). Items the node could not store in time ("not stored, retry")
+   * are sent again, a few times with a growing pause, as a client should; any other refusal fails.
+   */
   public void registerItems(ArrayNode items) throws IOException, InterruptedException {
-    ObjectNode body = JSON.createObjectNode();
-    body.set("items", items);
-    JsonNode answer = send("POST", "v1/items:batch", body, 200);
-    if (answer.path("rejected").size() > 0) throw new IOException("items rejected: " + answer.get("rejected"));
+    ArrayNode pending = items;
+    for (int attempt = 1; ; attempt++) {
+      ObjectNode body = JSON.createObjectNode();
+      body.set("items", pending);
+      JsonNode rejected = send("POST", "v1/items:batch", body, 200).path("rejected");
+      if (rejected.size() == 0) return;
+      ArrayNode again = JSON.createArrayNode();
+      for (JsonNode r : rejected) {
+        if (!r.path("error").asText().contains("retry") || attempt == 5) {
+          throw new IOException(rejected.size() + " items rejected, e.g. " + r);
+        }
+        again.add(pending.get(r.path("index").asInt()));
+      }
+      pending = again;
+      Thread.sleep(1000L * attempt);
+    }
   }
 
   /** {@code POST /v1/interactions} (at most 1000 events); fails when the node rejected any event. */
