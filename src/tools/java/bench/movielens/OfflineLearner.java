@@ -33,62 +33,67 @@ public final class OfflineLearner {
   /** What a run varies. */
   public record Settings(float tau, float learningRate, double startAlpha, boolean logQ, boolean maskUser,
       boolean userIdRows, int batchPositives, int groupSize, Duration halfLife, int historyPerUser, int passes,
-      double likeThreshold) {
+      double likeThreshold, float initialAccumulator) {
     /**
      * The node's defaults (application.conf): τ 0.1, rate 0.05, cold a 0.3, no user-ID rows, groups of 128,
      * half-life 1 d, 50 positives of history. Batches of 512 positives: what the node's 1 s batch window cuts
      * from a partition at the benchmark's stream rate (~1,000 records, about half of them positives).
      */
     public static Settings nodeDefaults() {
-      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0);
+      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0, 0.1f);
+    }
+
+    public Settings withInitialAccumulator(float v) {
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize,
+          halfLife, historyPerUser, passes, likeThreshold, v);
     }
 
     public Settings withTau(float v) {
-      return new Settings(v, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(v, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withLearningRate(float v) {
-      return new Settings(tau, v, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, v, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withStartAlpha(double v) {
-      return new Settings(tau, learningRate, v, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, v, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withLogQ(boolean v) {
-      return new Settings(tau, learningRate, startAlpha, v, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, v, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withMaskUser(boolean v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, v, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, v, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withUserIdRows(boolean v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, v, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, v, batchPositives, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withBatchPositives(int v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, v, groupSize, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, v, groupSize, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withGroupSize(int v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, v, halfLife, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, v, halfLife, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withHalfLife(Duration v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, v, historyPerUser, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, v, historyPerUser, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withHistoryPerUser(int v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, v, passes, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, v, passes, likeThreshold, initialAccumulator);
     }
 
     public Settings withPasses(int v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, v, likeThreshold);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, v, likeThreshold, initialAccumulator);
     }
 
     public Settings withLikeThreshold(double v) {
-      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, v);
+      return new Settings(tau, learningRate, startAlpha, logQ, maskUser, userIdRows, batchPositives, groupSize, halfLife, historyPerUser, passes, v, initialAccumulator);
     }
 
   }
@@ -151,10 +156,10 @@ public final class OfflineLearner {
       featureRows[i] = keys.stream().mapToInt(k -> hasher.bucket(k, FEATURE_ROWS)).toArray();
       featureWeights[i] = encoder.featureWeights(keys);
     }
-    itemRows = new RowBlock(n, DIM, 461845907L, 0, 0.05f, 0f);
-    features = new RowBlock(FEATURE_ROWS, DIM, 1664525L, 0, 0f, 0f);
+    itemRows = new RowBlock(n, DIM, 461845907L, 0, 0.05f, s.initialAccumulator());
+    features = new RowBlock(FEATURE_ROWS, DIM, 1664525L, 0, 0f, s.initialAccumulator());
     users = new RowBlock(Math.max(1, data.ratings().stream().mapToInt(Rating::userId).max().orElse(0) + 1), DIM,
-        1013904223L, 0, 0f, 0f);
+        1013904223L, 0, 0f, s.initialAccumulator());
     itemKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
     featureKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
     userKernel = new DeltaKernel(new RowwiseAdagrad(s.learningRate(), 1e-8f), DIM);
