@@ -34,6 +34,8 @@ public final class MovieLensAblation {
         new Change("τ 0.2", s -> s.withTau(0.2f), n),
         new Change("learning rate 0.02", s -> s.withLearningRate(0.02f), n),
         new Change("learning rate 0.15", s -> s.withLearningRate(0.15f), n),
+        new Change("Adagrad accumulators from 0.1 (old default)", s -> s.withInitialAccumulator(0.1f), n),
+        new Change("Adagrad accumulators from 0.01", s -> s.withInitialAccumulator(0.01f), n),
         new Change("user-ID rows on", s -> s.withUserIdRows(true), n),
         new Change("a user's other positives as negatives", s -> s.withMaskUser(false), n),
         new Change("history from earlier batches only", s -> s, new Variant(false, false, false)),
@@ -75,9 +77,9 @@ public final class MovieLensAblation {
   public static void print(List<Row> rows) {
     System.out.println();
     System.out.println("ablation (offline replica of the learner's math, one change from the defaults per row):");
-    System.out.printf("  %-40s %8s %10s %10s %6s%n", "change", "HR@10", "Recall@50", "new R@10", "a");
+    System.out.printf("  %-44s %8s %10s %10s %6s%n", "change", "HR@10", "Recall@50", "new R@10", "a");
     for (Row r : rows) {
-      System.out.printf("  %-40s %8.4f %10.4f %10.4f %6.2f%n", r.change(), r.accuracy().hr10(),
+      System.out.printf("  %-44s %8.4f %10.4f %10.4f %6.2f%n", r.change(), r.accuracy().hr10(),
           r.accuracy().recall50(), r.accuracy().newRecall10(), r.alpha());
     }
   }

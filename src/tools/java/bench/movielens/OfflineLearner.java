@@ -35,12 +35,12 @@ public final class OfflineLearner {
       boolean userIdRows, int batchPositives, int groupSize, Duration halfLife, int historyPerUser, int passes,
       double likeThreshold, float initialAccumulator) {
     /**
-     * The node's defaults (application.conf): τ 0.1, rate 0.05, cold a 0.3, no user-ID rows, groups of 128,
-     * half-life 1 d, 50 positives of history. Batches of 512 positives: what the node's 1 s batch window cuts
+     * The node's defaults (application.conf): τ 0.1, rate 0.05, Adagrad accumulators from 0.001, cold a 0.3, no
+     * user-ID rows, groups of 128, half-life 1 d, 50 positives of history. Batches of 512 positives: what the node's 1 s batch window cuts
      * from a partition at the benchmark's stream rate (~1,000 records, about half of them positives).
      */
     public static Settings nodeDefaults() {
-      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0, 0.1f);
+      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0, 0.001f);
     }
 
     public Settings withInitialAccumulator(float v) {
