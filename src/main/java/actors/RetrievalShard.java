@@ -77,7 +77,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   /** Measures the graph's recall@k against exact search ({@link retrieval.VectorIndex#graphRecall}). */
   public record MeasureGraphRecall(int queries, int k, int ef, ActorRef<GraphRecall> replyTo) implements Command {}
 
-  public record GraphRecall(int shard, double recall, int driftedItems) implements CborSerializable {}
+  /** {@code tieAware}, {@code queriesWithTies}: see {@link retrieval.VectorIndex.GraphRecall}. */
+  public record GraphRecall(int shard, double recall, int driftedItems, double tieAware, int queriesWithTies)
+      implements CborSerializable {}
 
   /** Page of the rebuild, from the store. */
   record RebuildPage(List<IndexedItem> items) implements Command {}
@@ -85,6 +87,12 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   record RebuildFinished(long items, String error) implements Command {}
 
   record CompactionFinished(boolean compacted, String error) implements Command {}
+
+  /** Time for the next slice of the refresh sweep. */
+  private enum SweepTick implements Command { INSTANCE }
+
+  /** A slice of the sweep, served from the current rows; {@code error} set when loading it failed. */
+  record SweepLoaded(List<IndexedItem> items, String error) implements Command {}
 
   /** {@code error} set when the item could not be indexed (e.g. a zero vector). */
   public record Done(String itemId, String error) implements CborSerializable {}
@@ -98,14 +106,29 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public record VectorsFound(List<String> itemIds, List<float[]> vectors) implements CborSerializable {}
 
+  /** {@code refreshPasses}: complete passes of the refresh sweep over the shard's items since it started. */
   public record Summary(int shard, boolean ready, int items, int deletedNodes, long heapBytes, long rebuiltItems,
-      int driftedItems)
+      int driftedItems, long refreshPasses)
       implements CborSerializable {}
 
   /** Where a shard's items come from when it starts: pages of items, then the total. */
   public interface ItemSource {
     CompletionStage<Long> forEachItem(int shard, Function<List<IndexedItem>, CompletionStage<Void>> page);
+
+    /**
+     * The items as they are served now (vectors from the current rows), for the refresh sweep; items unknown to
+     * the store are left out. Popularity 0: the shard keeps what it counted. None by default (no sweep source).
+     */
+    default CompletionStage<List<IndexedItem>> current(int shard, List<String> itemIds) {
+      return CompletableFuture.completedFuture(List.of());
+    }
   }
+
+  /**
+   * How the shard re-serves every item from the current rows ({@link retrieval.RefreshSweep}): one pass per
+   * {@code period}, a slice every {@code tick}; null turns the sweep off.
+   */
+  public record Sweep(java.time.Duration period, java.time.Duration tick) {}
 
   // ---- behavior ----
 
@@ -114,9 +137,10 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
    *     ({@link retrieval.DutyCycleExecutor})
    */
   public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source,
-      java.util.concurrent.Executor graphWork) {
+      java.util.concurrent.Executor graphWork, Sweep sweep) {
     ClusterSharding sharding = ClusterSharding.get(system);
-    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source, graphWork))
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source, graphWork,
+            sweep))
         .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
     // Start every shard now: each rebuilds its index before the first recall needs it.
     for (int s = 0; s < shards; s++) {
@@ -131,8 +155,18 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   public static Behavior<Command> create(int shard, IndexParams params, ItemSource source,
       java.util.concurrent.Executor graphWork) {
-    return Behaviors.setup(ctx -> new RetrievalShard(ctx, shard, params, source,
-        graphWork != null ? graphWork : ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking())));
+    return create(shard, params, source, graphWork, null);
+  }
+
+  /** @param sweep the refresh sweep, or null for none */
+  public static Behavior<Command> create(int shard, IndexParams params, ItemSource source,
+      java.util.concurrent.Executor graphWork, Sweep sweep) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      if (sweep != null) timers.startTimerWithFixedDelay(SweepTick.INSTANCE, sweep.tick());
+      return new RetrievalShard(ctx, shard, params, source,
+          graphWork != null ? graphWork : ctx.getSystem().dispatchers().lookup(DispatcherSelector.blocking()),
+          sweep == null ? null : new retrieval.RefreshSweep(sweep.period(), sweep.tick()));
+    }));
   }
 
   private final int shard;
@@ -141,12 +175,17 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   private boolean compacting;
   private long rebuilt;
   private final java.util.concurrent.Executor graphWork;
+  private final ItemSource source;
+  private final retrieval.RefreshSweep sweep;
+  private boolean sweeping;
 
   private RetrievalShard(ActorContext<Command> ctx, int shard, IndexParams params, ItemSource source,
-      java.util.concurrent.Executor graphWork) {
+      java.util.concurrent.Executor graphWork, retrieval.RefreshSweep sweep) {
     super(ctx);
     this.shard = shard;
     this.graphWork = graphWork;
+    this.source = source;
+    this.sweep = sweep;
     this.catalog = new ShardCatalog(new VectorIndex(params));
     ctx.getLog().info("retrieval shard {} rebuilding from the store", shard);
     var self = ctx.getSelf();
@@ -173,6 +212,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
         .onMessage(CompactionFinished.class, this::onCompactionFinished)
         .onMessage(Refresh.class, this::onRefresh)
         .onMessage(MeasureGraphRecall.class, this::onMeasureGraphRecall)
+        .onMessageEquals(SweepTick.INSTANCE, this::onSweepTick)
+        .onMessage(SweepLoaded.class, this::onSweepLoaded)
         .build();
   }
 
@@ -181,8 +222,9 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   }
 
   private Behavior<Command> onMeasureGraphRecall(MeasureGraphRecall cmd) {
-    double recall = catalog.graphRecall(cmd.queries(), cmd.k(), cmd.ef(), 17L * shard + 1);
-    cmd.replyTo().tell(new GraphRecall(shard, recall, catalog.drifted()));
+    var recall = catalog.graphRecallDetail(cmd.queries(), cmd.k(), cmd.ef(), 17L * shard + 1);
+    cmd.replyTo().tell(new GraphRecall(shard, recall.recall(), catalog.drifted(), recall.tieAware(),
+        recall.queriesWithTies()));
     return this;
   }
 
@@ -206,6 +248,46 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   private Behavior<Command> onRefresh(Refresh cmd) {
     cmd.replyTo().tell(indexAll(cmd.items(), i ->
         catalog.update(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity())));
+    compactIfNeeded();
+    return this;
+  }
+
+  /**
+   * The next slice of the refresh sweep: its items' vectors recomputed from the current rows (shared rows and θ
+   * move every item's served vector, not only the learned items'), then swapped in as learned changes. A slice
+   * still loading holds the next one back, so a slow store slows the sweep down instead of piling up loads.
+   */
+  private Behavior<Command> onSweepTick() {
+    if (!ready || sweeping || sweep == null) return this;
+    List<String> ids = sweep.next(catalog);
+    if (ids.isEmpty()) return this;
+    CompletionStage<List<IndexedItem>> loaded;
+    try {
+      loaded = source.current(shard, ids);
+    } catch (RuntimeException e) {
+      loaded = CompletableFuture.failedFuture(e);
+    }
+    sweeping = true;
+    getContext().pipeToSelf(loaded, (items, failure) -> new SweepLoaded(items == null ? List.of() : items,
+        failure == null ? null : failure.toString()));
+    return this;
+  }
+
+  private Behavior<Command> onSweepLoaded(SweepLoaded loaded) {
+    sweeping = false;
+    if (loaded.error() != null) {
+      // The next pass comes back to these items.
+      getContext().getLog().debug("retrieval shard {}: refresh slice failed: {}", shard, loaded.error());
+      return this;
+    }
+    for (IndexedItem i : loaded.items()) {
+      if (!catalog.contains(i.itemId())) continue; // deleted while it loaded: stays deleted
+      try {
+        catalog.update(i.itemId(), i.vector(), i.category(), i.tier(), i.createdAtMillis(), i.popularity());
+      } catch (IllegalArgumentException e) {
+        // A zero vector (h and m cancelled): the item keeps the vector it had.
+      }
+    }
     compactIfNeeded();
     return this;
   }
@@ -286,7 +368,7 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   private Behavior<Command> onSummary(GetSummary cmd) {
     cmd.replyTo().tell(new Summary(shard, ready, catalog.size(), catalog.deletedNodes(), catalog.heapBytesEstimate(),
-        rebuilt, catalog.drifted()));
+        rebuilt, catalog.drifted(), sweep == null ? 0 : sweep.passes()));
     return this;
   }
 

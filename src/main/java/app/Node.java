@@ -211,7 +211,8 @@ public final class Node implements AutoCloseable {
     HotSlotAllocator.init(system, layout);
     var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep", settings.retrieval().graphUpkeepShare());
     system.getWhenTerminated().thenRun(graphWork::close);
-    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork);
+    RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork,
+        settings.retrieval().sweep());
     // The user-ID row is read within recall's shard timeout, like the rest of a recall.
     BucketRanges recallRows = new BucketRanges(system, layout, settings.recall().shardTimeout());
     RecallService.UserRows userRows = !settings.model().userIdRows()

@@ -34,7 +34,9 @@ public record Settings(
     Cluster cluster) {
 
   /** @param graphUpkeepShare of a core, at most, for the shards' graph rebuilds and compactions */
-  public record Retrieval(int shards, int ef, retrieval.IndexParams params, double graphUpkeepShare) {}
+  /** {@code sweep}: the refresh sweep of every shard's items, or null when {@code refresh-period} is 0. */
+  public record Retrieval(int shards, int ef, retrieval.IndexParams params, double graphUpkeepShare,
+      actors.RetrievalShard.Sweep sweep) {}
 
   public record Recall(Duration shardTimeout, Duration historyHalfLife, model.InteractionWeights weights) {}
 
@@ -121,7 +123,17 @@ public record Settings(
     if (shards < 1) throw new IllegalArgumentException("retrieval.shards must be >= 1");
     return new Retrieval(shards, r.getInt("ef"), new retrieval.IndexParams(dim, r.getInt("max-degree"),
         r.getInt("beam-width"), (float) r.getDouble("alpha"), 1.2f, r.getDouble("compact-deleted-fraction")),
-        r.getDouble("graph-upkeep-share"));
+        r.getDouble("graph-upkeep-share"), sweep(r));
+  }
+
+  private static actors.RetrievalShard.Sweep sweep(Config r) {
+    Duration period = r.getDuration("refresh-period");
+    if (period.isZero()) return null;
+    Duration tick = r.getDuration("refresh-tick");
+    if (period.isNegative() || tick.isNegative() || tick.isZero() || tick.compareTo(period) > 0) {
+      throw new IllegalArgumentException("retrieval.refresh-period must be >= 0 and refresh-tick in (0, period]");
+    }
+    return new actors.RetrievalShard.Sweep(period, tick);
   }
 
   static StreamEffects.ExposureSettings exposure(Config consumer) {

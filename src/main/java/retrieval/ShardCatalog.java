@@ -14,7 +14,7 @@ import java.util.function.Predicate;
  * decayed popularity. Filters (seen items, category) are applied inside the index search so k results come
  * back when k acceptable items exist. Single writer; not thread-safe beyond what {@link VectorIndex} allows.
  */
-public final class ShardCatalog {
+public final class ShardCatalog implements RefreshSweep.Ids {
 
   /** Popularity halves every day without new exposure. */
   static final double POPULARITY_HALF_LIFE_MS = 24 * 3_600_000.0;
@@ -41,6 +41,12 @@ public final class ShardCatalog {
 
   private final VectorIndex index;
   private final Map<String, Info> info = new HashMap<>();
+
+  /** Item ids from an ordinal on, for the refresh sweep ({@link VectorIndex#idsFrom}). */
+  @Override
+  public int idsFrom(int from, int max, List<String> out) {
+    return index.idsFrom(from, max, out);
+  }
 
   public ShardCatalog(VectorIndex index) {
     this.index = index;
@@ -85,6 +91,7 @@ public final class ShardCatalog {
     return i == null ? null : i.tier;
   }
 
+  @Override
   public int size() {
     return info.size();
   }
@@ -108,6 +115,10 @@ public final class ShardCatalog {
   /** See {@link VectorIndex#graphRecall}. */
   public double graphRecall(int queries, int k, int ef, long seed) {
     return index.graphRecall(queries, k, ef, seed);
+  }
+
+  public VectorIndex.GraphRecall graphRecallDetail(int queries, int k, int ef, long seed) {
+    return index.graphRecallDetail(queries, k, ef, seed);
   }
 
   public void addPopularity(String itemId, double amount, long now) {

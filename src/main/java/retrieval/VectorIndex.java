@@ -307,12 +307,25 @@ public final class VectorIndex implements AutoCloseable {
    * ({@link #update}): edges chosen for older vectors can hide an item from walks until it is re-linked.
    */
   public double graphRecall(int queries, int k, int ef, long seed) {
+    return graphRecallDetail(queries, k, ef, seed).recall();
+  }
+
+  /**
+   * {@link #graphRecall} with what ties do to it. {@code tieAware}: a found item counts when its score is at least
+   * the exact k-th score (fair when items share the k-th score); {@code queriesWithTies}: queries whose exact k-th
+   * score is also the score of an item ranked below k (identical vectors: hash collisions, same metadata).
+   */
+  public record GraphRecall(double recall, double tieAware, int queriesWithTies, int queries) {}
+
+  public GraphRecall graphRecallDetail(int queries, int k, int ef, long seed) {
     java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
     Generation g = enter();
     try {
       int upper = slots.upperBound();
-      if (ordinals.isEmpty() || upper == 0) return 1;
+      if (ordinals.isEmpty() || upper == 0) return new GraphRecall(1, 1, 0, 0);
       double sum = 0;
+      double tieSum = 0;
+      int ties = 0;
       int asked = 0;
       for (int tries = 0; asked < queries && tries < 20 * queries; tries++) {
         int ord = random.nextInt(upper);
@@ -320,14 +333,22 @@ public final class VectorIndex implements AutoCloseable {
         float[] q = ((float[]) slots.getVector(ord).get()).clone();
         for (int i = 0; i < q.length; i++) q[i] += (float) (random.nextGaussian() * 0.5 / Math.sqrt(q.length));
         VectorFloat<?> query = VECTORS.createFloatVector(Vectors.normalized(q, params.dim()));
+        List<Hit> exactHits = scan(query, k + 1, null);
         Set<String> exact = new HashSet<>();
-        for (Hit h : scan(query, k, null)) exact.add(h.itemId());
+        for (int i = 0; i < Math.min(k, exactHits.size()); i++) exact.add(exactHits.get(i).itemId());
+        float kth = exactHits.isEmpty() ? Float.NEGATIVE_INFINITY : exactHits.get(Math.min(k, exactHits.size()) - 1).score();
+        if (exactHits.size() > k && exactHits.get(k).score() == kth) ties++;
         int found = 0;
-        for (Hit h : walk(g, query, k, ef, null)) if (exact.contains(h.itemId())) found++;
+        int atLeast = 0;
+        for (Hit h : walk(g, query, k, ef, null)) {
+          if (exact.contains(h.itemId())) found++;
+          if (h.score() >= kth) atLeast++;
+        }
         sum += exact.isEmpty() ? 1 : (double) found / exact.size();
+        tieSum += exact.isEmpty() ? 1 : (double) Math.min(atLeast, exact.size()) / exact.size();
         asked++;
       }
-      return asked == 0 ? 1 : sum / asked;
+      return asked == 0 ? new GraphRecall(1, 1, 0, 0) : new GraphRecall(sum / asked, tieSum / asked, ties, asked);
     } finally {
       g.readers.decrementAndGet();
     }
@@ -384,6 +405,23 @@ public final class VectorIndex implements AutoCloseable {
   }
 
   // ---- read accessors (any thread) ----
+
+  /**
+   * Appends up to {@code max} live item ids, in ordinal order from ordinal {@code from}; returns the ordinal to go
+   * on from, or -1 once the end is reached. Any thread; an item re-linked meanwhile may be seen twice or missed.
+   */
+  public int idsFrom(int from, int max, List<String> out) {
+    int upper = slots.upperBound();
+    int ord = Math.max(0, from);
+    for (int taken = 0; ord < upper && taken < max; ord++) {
+      String id = slots.id(ord);
+      if (id != null) {
+        out.add(id);
+        taken++;
+      }
+    }
+    return ord >= upper ? -1 : ord;
+  }
 
   /** Live items. */
   public int size() {

@@ -229,6 +229,25 @@ public final class ItemService implements RetrievalShard.ItemSource {
     return fusion;
   }
 
+  /**
+   * The refresh sweep's slice of a shard, served from the current rows. {@link FusionService#serve}, not
+   * serveToIndex: a sweep re-serves every item once per period, and counting each pass into the uploader means
+   * would weigh every item the same instead of by how often it is learned.
+   */
+  @Override
+  public CompletionStage<java.util.List<RetrievalShard.IndexedItem>> current(int shardNo,
+      java.util.List<String> itemIds) {
+    return store.findRecent(itemIds).thenCompose(found -> {
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>(found.values());
+      if (records.isEmpty()) return CompletableFuture.completedFuture(java.util.List.of());
+      return fusion.serve(records).thenApply(served -> {
+        java.util.List<RetrievalShard.IndexedItem> out = new java.util.ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) out.add(IndexedItems.of(records.get(i), served.get(i).vector(), 0));
+        return out;
+      });
+    });
+  }
+
   /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
   public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
     return store.findRecent(itemIds).thenCompose(found -> {

@@ -147,6 +147,9 @@ final class LearnBench {
       System.out.printf("graph recall@50 %.1f s after learning, the graphs rebuilt: %.4f (%,d drifted); at 4x ef: "
           + "%.4f (how hard the learned vectors are to search, apart from the graph's age)%n", catchUpS,
           caughtUp.recall(), caughtUp.drifted(), graphHealth(node, config, 4).recall());
+      System.out.printf("ties at the exact 50th score: %d of %d queries after learning (tie-aware recall %.4f), %d "
+          + "after catch-up (tie-aware %.4f)%n", after.queriesWithTies(), 200 * config.getInt("thermocline.retrieval.shards"),
+          after.tieAware(), caughtUp.queriesWithTies(), caughtUp.tieAware());
       System.out.printf("RESULT learn events_per_s=%.0f staleness_p99_s=%.2f positives=%d items=%d "
           + "graph_recall50_before=%.4f graph_recall50_after=%.4f graph_catchup_s=%.1f "
           + "graph_recall50_caught_up=%.4f consumers_events_per_s=%.0f node_cpu_us_per_record=%.0f "
@@ -197,7 +200,7 @@ final class LearnBench {
     return sum;
   }
 
-  private record GraphHealth(double recall, int drifted) {}
+  private record GraphHealth(double recall, int drifted, double tieAware, int queriesWithTies) {}
 
   /** Mean over shards of the graph's recall@50 against exact search, with the items waiting to be re-linked. */
   private static GraphHealth graphHealth(Node node, Config config) {
@@ -208,6 +211,8 @@ final class LearnBench {
     int shards = config.getInt("thermocline.retrieval.shards");
     int ef = efTimes * config.getInt("thermocline.retrieval.ef");
     double sum = 0;
+    double tieSum = 0;
+    int ties = 0;
     int drifted = 0;
     for (int s = 0; s < shards; s++) {
       var answer = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
@@ -216,9 +221,11 @@ final class LearnBench {
               java.time.Duration.ofSeconds(60))
           .toCompletableFuture().join();
       sum += answer.recall();
+      tieSum += answer.tieAware();
+      ties += answer.queriesWithTies();
       drifted += answer.driftedItems();
     }
-    return new GraphHealth(sum / shards, drifted);
+    return new GraphHealth(sum / shards, drifted, tieSum / shards, ties);
   }
 
   private void register(Node node) {

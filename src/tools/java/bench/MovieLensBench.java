@@ -101,9 +101,11 @@ final class MovieLensBench {
     Accuracy genre = baselines.get(3);
     // The served row is the only served one (and it learns online) until a retraining row exists.
     System.out.printf("RESULT movielens hr10=%.4f recall50=%.4f new_recall10=%.4f online_hr10=%.4f pop_hr10=%.4f "
-            + "knn_hr10=%.4f genre_new_recall10=%.4f graph_recall50=%.4f%n", outcome.served().hr10(),
+            + "knn_hr10=%.4f genre_new_recall10=%.4f graph_recall50=%.4f graph_recall50_ties=%.4f "
+            + "graph_recall50_vs_index=%.4f index_lag_share=%.4f%n", outcome.served().hr10(),
         outcome.served().recall50(), outcome.newMovies().newRecall10(), outcome.served().hr10(), pop.hr10(),
-        knn.hr10(), genre.newRecall10(), outcome.graphRecall50());
+        knn.hr10(), genre.newRecall10(), outcome.graphRecall50(), outcome.graph().tieAware(),
+        outcome.graph().againstIndex(), outcome.graph().indexShareBelow0999());
     return 0;
   }
 
@@ -133,9 +135,26 @@ final class MovieLensBench {
       HttpCatchUp.await(api, split.training(), Duration.ofSeconds(10), CATCH_UP_TIMEOUT);
     }
     lap("catch up (learner, histories, re-indexing)");
-    ThermoclineEval.Outcome outcome = ThermoclineEval.run(api, split, o.parallel);
+    ThermoclineEval.Outcome outcome = ThermoclineEval.run(api, split, o.parallel,
+        node == null ? null : ids -> indexVectors(node, ids));
     lap("evaluate Thermocline");
     return outcome;
+  }
+
+  /** The vectors the retrieval shards hold for items (asked of each shard, in process). */
+  private static Map<String, float[]> indexVectors(Node node, List<String> ids) {
+    Map<Integer, List<String>> byShard = new HashMap<>();
+    for (String id : ids) byShard.computeIfAbsent(node.items().shardOf(id), s -> new ArrayList<>()).add(id);
+    Map<String, float[]> out = new HashMap<>();
+    for (var e : byShard.entrySet()) {
+      var found = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+          .entityRefFor(actors.RetrievalShard.TYPE_KEY, Integer.toString(e.getKey()))
+          .<actors.RetrievalShard.VectorsFound>ask(r -> new actors.RetrievalShard.GetVectors(e.getValue(), r),
+              Duration.ofSeconds(30))
+          .toCompletableFuture().join();
+      for (int i = 0; i < found.itemIds().size(); i++) out.put(found.itemIds().get(i), found.vectors().get(i));
+    }
+    return out;
   }
 
   /** A node of its own beside anything running: fresh data folder, free ports; --set on top. */
@@ -190,6 +209,12 @@ final class MovieLensBench {
         + "%.4f over %d users%n", t.graphRecall50(), t.graphUsers());
     System.out.printf("index against served vectors, personal answers: mean |score − u·final| %.4f, %.1f %% of "
         + "items off by more than 0.01%n", t.meanScoreGap(), 100 * t.shareGapOver001());
+    ThermoclineEval.Diagnosis d = t.graph();
+    System.out.printf("graph recall@50 counting a served movie scoring >= the exact 50th as a hit (ties): %.4f; users "
+        + "whose exact 50th score is tied below rank 50: %d%n", d.tieAware(), d.usersWithTies());
+    System.out.printf("graph recall@50 against exact search over the index's own vectors (the graph alone): %.4f; "
+        + "index vectors against final: mean 1 − cos %.5f, %.1f %% of movies below cos 0.999%n", d.againstIndex(),
+        d.indexLagsFinal(), 100 * d.indexShareBelow0999());
     System.out.printf("served answers: strategies %s, %d partial; %d of %d users asked have no user vector; of "
             + "%,d served slots, %,d held the user's own training movies and %,d held-out movies%n",
         t.strategies(), t.partialAnswers(), t.usersWithoutVector(), t.usersAsked(), t.servedSlots(),

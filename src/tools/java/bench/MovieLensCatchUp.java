@@ -68,6 +68,47 @@ final class MovieLensCatchUp {
       }
     }
     awaitReindexing(node, config.getDuration("thermocline.learner.freshness-interval"), deadline);
+    awaitRefreshPass(node, config.getInt("thermocline.retrieval.shards"), deadline);
+  }
+
+  /**
+   * Until every shard's refresh sweep has made a whole pass that started after this call (two passes ended: the
+   * one under way may have visited items before learning ended), so every item's indexed vector is served from
+   * the final rows, not only the items the learner named. Prints how long that took (at most two
+   * retrieval.refresh-periods). Returns at once when the sweep is off.
+   */
+  static void awaitRefreshPass(Node node, int shards, long deadline) throws InterruptedException {
+    long start = System.nanoTime();
+    long[] at = refreshPasses(node, shards);
+    if (at == null) return;
+    while (System.nanoTime() < deadline) {
+      long[] now = refreshPasses(node, shards);
+      boolean done = true;
+      for (int s = 0; s < shards; s++) if (now[s] < at[s] + 2) done = false;
+      if (done) {
+        System.out.printf("every shard's refresh sweep passed over all its items in %.1f s after catch-up%n",
+            (System.nanoTime() - start) / 1e9);
+        return;
+      }
+      Thread.sleep(1000);
+    }
+    throw new IllegalStateException("refresh sweep did not finish a pass");
+  }
+
+  /** Passes of each shard's refresh sweep, or null when the sweep is off. */
+  private static long[] refreshPasses(Node node, int shards) {
+    if (!node.system().settings().config().hasPath("thermocline.retrieval.refresh-period")
+        || node.system().settings().config().getDuration("thermocline.retrieval.refresh-period").isZero()) {
+      return null;
+    }
+    long[] out = new long[shards];
+    for (int s = 0; s < shards; s++) {
+      out[s] = akka.cluster.sharding.typed.javadsl.ClusterSharding.get(node.system())
+          .entityRefFor(actors.RetrievalShard.TYPE_KEY, Integer.toString(s))
+          .<actors.RetrievalShard.Summary>ask(actors.RetrievalShard.GetSummary::new, Duration.ofSeconds(30))
+          .toCompletableFuture().join().refreshPasses();
+    }
+    return out;
   }
 
   /**

@@ -22,7 +22,23 @@ public final class ThermoclineEval {
   /** What the rows are, and what the answers looked like. */
   public record Outcome(Accuracy served, Accuracy exact, Accuracy newMovies, double graphRecall50, int graphUsers,
       Map<String, Integer> strategies, int partialAnswers, int usersWithoutVector, int usersAsked,
-      int servedSlots, int servedTrainingMovies, int servedHeldOutMovies, double meanScoreGap, double shareGapOver001) {}
+      int servedSlots, int servedTrainingMovies, int servedHeldOutMovies, double meanScoreGap, double shareGapOver001,
+      Diagnosis graph) {}
+
+  /**
+   * Where graph recall is lost. {@code tieAware}: a served movie counts as a hit when its exact score is at least the
+   * exact 50th score (fair when the exact top 50 has ties); {@code usersWithTies}: users whose exact 50th score is
+   * shared by a movie ranked below 50; {@code againstIndex}: served top 50 against the exact top 50 over the vectors
+   * the shards hold (NaN over HTTP alone), the graph's own recall apart from how far those vectors lag the final
+   * ones; {@code indexLagsFinal}: mean over movies of 1 − cos(indexed, final).
+   */
+  public record Diagnosis(double tieAware, int usersWithTies, double againstIndex, double indexLagsFinal,
+      double indexShareBelow0999) {}
+
+  /** The vectors the index holds for item ids (in process only); absent ones left out. */
+  public interface IndexVectors {
+    Map<String, float[]> of(List<String> itemIds);
+  }
 
   private ThermoclineEval() {}
 
@@ -36,11 +52,34 @@ public final class ThermoclineEval {
 
   public static Outcome run(ThermoclineHttp api, HoldOutSplit split, int parallel)
       throws IOException, InterruptedException {
+    return run(api, split, parallel, null);
+  }
+
+  /** @param indexed the shards' own vectors, or null (then {@link Diagnosis#againstIndex} is NaN) */
+  public static Outcome run(ThermoclineHttp api, HoldOutSplit split, int parallel, IndexVectors indexed)
+      throws IOException, InterruptedException {
     List<Integer> movies = new ArrayList<>(split.warmMovies());
     movies.addAll(split.heldOutMovies());
     List<float[]> found = ThermoclineHttp.inParallel(movies, parallel, m -> api.finalVector(itemId(m)));
     Map<Integer, float[]> vectors = new HashMap<>();
     for (int i = 0; i < movies.size(); i++) vectors.put(movies.get(i), found.get(i));
+    Map<Integer, float[]> inIndex = new HashMap<>();
+    double lagSum = 0;
+    int lagBelow = 0;
+    if (indexed != null) {
+      List<String> ids = new ArrayList<>();
+      for (int m : movies) ids.add(itemId(m));
+      Map<String, float[]> held = indexed.of(ids);
+      for (int m : movies) {
+        float[] v = held.get(itemId(m));
+        if (v == null) continue;
+        inIndex.put(m, v);
+        float[] f = vectors.get(m);
+        double cos = f == null ? 0 : dot(v, f) / Math.sqrt(dot(f, f) * dot(v, v));
+        lagSum += 1 - cos;
+        if (cos < 0.999) lagBelow++;
+      }
+    }
 
     Set<Integer> users = new TreeSet<>(split.warmTestLikes().keySet());
     users.addAll(split.heldOutLikes().keySet());
@@ -61,6 +100,9 @@ public final class ThermoclineEval {
     int servedTraining = 0;
     int servedHeldOut = 0;
     double graphRecall = 0;
+    double tieAware = 0;
+    double againstIndex = 0;
+    int usersWithTies = 0;
     int graphUsers = 0;
     // A personal answer's score is the cosine with the vector the shard indexed; u·final uses the item's current
     // vector. Their gap says how far the index lags the served vectors (apart from the graph's own recall).
@@ -94,7 +136,28 @@ public final class ThermoclineEval {
         List<Integer> best = Ranking.top(movies, m -> dot(u, vectors.get(m)), nodeSeen::contains, 50);
         Set<Integer> overlap = new HashSet<>(best);
         overlap.retainAll(servedRanking);
-        graphRecall += overlap.size() / (double) Math.max(1, Math.min(50, best.size()));
+        double denominator = Math.max(1, Math.min(50, best.size()));
+        graphRecall += overlap.size() / denominator;
+        if (!best.isEmpty()) {
+          double last = dot(u, vectors.get(best.get(best.size() - 1)));
+          int atLeast = 0;
+          for (int m : servedRanking) if (m >= 0 && vectors.get(m) != null && dot(u, vectors.get(m)) >= last) atLeast++;
+          tieAware += Math.min(atLeast, best.size()) / denominator;
+          Set<Integer> top = new HashSet<>(best);
+          for (int m : movies) {
+            if (!top.contains(m) && !nodeSeen.contains(m) && vectors.get(m) != null && dot(u, vectors.get(m)) == last) {
+              usersWithTies++;
+              break;
+            }
+          }
+        }
+        if (!inIndex.isEmpty()) {
+          List<Integer> bestIndexed = Ranking.top(movies, m -> inIndex.containsKey(m) ? dot(u, inIndex.get(m))
+              : Double.NEGATIVE_INFINITY, nodeSeen::contains, 50);
+          Set<Integer> hit = new HashSet<>(bestIndexed);
+          hit.retainAll(servedRanking);
+          againstIndex += hit.size() / (double) Math.max(1, Math.min(50, bestIndexed.size()));
+        }
         graphUsers++;
         for (int r = 0; r < servedRanking.size(); r++) {
           float[] v = vectors.get(servedRanking.get(r));
@@ -116,7 +179,11 @@ public final class ThermoclineEval {
     }
     return new Outcome(served, exact, newMovies, graphUsers == 0 ? Double.NaN : graphRecall / graphUsers, graphUsers,
         strategies, partial, withoutVector, asked.size(), slots, servedTraining, servedHeldOut,
-        gapItems == 0 ? Double.NaN : gapSum / gapItems, gapItems == 0 ? Double.NaN : gapOver / (double) gapItems);
+        gapItems == 0 ? Double.NaN : gapSum / gapItems, gapItems == 0 ? Double.NaN : gapOver / (double) gapItems,
+        new Diagnosis(graphUsers == 0 ? Double.NaN : tieAware / graphUsers, usersWithTies,
+            graphUsers == 0 || inIndex.isEmpty() ? Double.NaN : againstIndex / graphUsers,
+            inIndex.isEmpty() ? Double.NaN : lagSum / inIndex.size(),
+            inIndex.isEmpty() ? Double.NaN : lagBelow / (double) inIndex.size()));
   }
 
   /** Movie ids of item ids of the form m123; anything else (another client's item on a shared node) is -1. */
