@@ -102,6 +102,74 @@ class BatchHistoriesTest {
     assertNull(batch.mean(wFirst, fetched, theta), "no earlier positives: no history mean");
   }
 
+  /**
+   * The gradient into the history mean reaches each history item's rows as their share of the mean says:
+   * checked against finite differences of {@code c·historyMean} in every row the mean reads.
+   */
+  @Test
+  void theHistoryMeansGradientReachesItsItemsRows() {
+    RecentPositives recent = new RecentPositives(10, 100, 100);
+    long now = 10 * HOUR;
+    recent.add("u", "hot-item", 2, now - HOUR, 200);
+    recent.add("u", "cold-item", 3, now - 2 * HOUR, 202);
+    Positive p = positive("u", "next", 2, now, 250);
+    BatchHistories batch = new BatchHistories(fusion, tower, recent, recent.windowStart(250), List.of(p));
+    ItemRecord hot = item("hot-item", "hot", 0, 5);
+    ItemRecord cold = item("cold-item", "cold", 9, -1);
+    Set<BucketRanges.Key> keys = new HashSet<>();
+    batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
+    SplittableRandom random = new SplittableRandom(3);
+    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
+    for (BucketRanges.Key k : keys) {
+      float[] row = new float[DIM];
+      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.3f;
+      fetched.put(k, row);
+    }
+    double[] theta = {0.7, -0.4};
+    float[] c = new float[DIM];
+    for (int i = 0; i < DIM; i++) c[i] = (float) random.nextGaussian();
+
+    BatchHistories.History history = batch.history(p, fetched, theta);
+    assertEquals(List.of("hot-item", "cold-item"), history.itemIds());
+    batch.addGradient(history, c);
+    Map<BucketRanges.Key, float[]> sums = new java.util.LinkedHashMap<>();
+    double[] thetaGrad = new double[2];
+    assertEquals(List.of("hot-item", "cold-item"), batch.rowGradients(fetched, theta, sums, thetaGrad));
+
+    java.util.function.Supplier<Double> loss = () -> {
+      BatchHistories fresh = new BatchHistories(fusion, tower, recent, recent.windowStart(250), List.of(p));
+      fresh.addRows(Map.of("hot-item", hot, "cold-item", cold), new HashSet<>());
+      float[] m = fresh.mean(p, fetched, theta);
+      double l = 0;
+      for (int i = 0; i < DIM; i++) l += c[i] * m[i];
+      return l;
+    };
+    double h = 1e-3;
+    for (BucketRanges.Key key : fetched.keySet()) { // every row the mean reads: one without a gradient must not move it
+      float[] row = fetched.get(key);
+      float[] grad = sums.getOrDefault(key, new float[DIM]);
+      for (int i = 0; i < DIM; i++) {
+        float keep = row[i];
+        row[i] = (float) (keep + h);
+        double up = loss.get();
+        row[i] = (float) (keep - h);
+        double down = loss.get();
+        row[i] = keep;
+        assertEquals((up - down) / (2 * h), grad[i], 2e-3, key + "[" + i + "]");
+      }
+    }
+    assertTrue(sums.containsKey(fusion.hashRow(hot)) && sums.containsKey(fusion.hashRow(cold)));
+    for (int t = 0; t < 2; t++) {
+      double keep = theta[t];
+      theta[t] = keep + h;
+      double up = loss.get();
+      theta[t] = keep - h;
+      double down = loss.get();
+      theta[t] = keep;
+      assertEquals((up - down) / (2 * h), thetaGrad[t], 2e-3, "θ[" + t + "]");
+    }
+  }
+
   /** Only the newest perUser positives make a history, the batch's own included. */
   @Test
   void aHistoryKeepsTheNewestPerUserPositives() {

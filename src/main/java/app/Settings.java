@@ -157,7 +157,7 @@ public record Settings(
         l.getInt("batch-size"), l.getDuration("batch-window"), l.getInt("softmax-batch"),
         l.getInt("extra-negatives"), l.getInt("negative-pool"),
         l.getInt("estimator.depth"), l.getInt("estimator.width"), l.getInt("fail-after-batches"),
-        c.getBoolean("model.user-id-rows"), new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),
+        c.getBoolean("model.user-id-rows"), l.getBoolean("history-gradient"), new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),
             c.getDuration("recall.history-half-life")));
   }
 

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +41,13 @@ final class BatchHistories {
   private final Map<String, ItemRecord> records = new HashMap<>();
   private final Map<String, FusionService.MetaInputs> metaInputs = new HashMap<>();
   private final Map<String, float[]> vectors = new HashMap<>();
+  /** dL/df of each history item, summed over the batch's examples (the gradient into the history mean). */
+  private final Map<String, float[]> itemGradients = new LinkedHashMap<>();
+
+  /** An example's history: the items of its mean and each one's share of it (summing to 1). */
+  record History(float[] vector, List<String> itemIds, double[] weights) {
+    static final History NONE = new History(null, List.of(), new double[0]);
+  }
 
   /**
    * @param from the first offset the batch's history may use ({@link RecentPositives#windowStart})
@@ -85,23 +93,79 @@ final class BatchHistories {
    * @param theta θ per item tier, as the batch's step uses it
    */
   float[] mean(Positive positive, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
+    return history(positive, fetched, theta).vector();
+  }
+
+  /** As {@link #mean}, with the items it is made of and their weights (for {@link #addGradient}). */
+  History history(Positive positive, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
     String user = positive.event().userId();
+    Deque<String> ids = new ArrayDeque<>();
     Deque<UserTower.Signal> signals = new ArrayDeque<>();
     for (RecentPositives.Entry e : recent.of(user, from)) {
-      add(signals, vector(e.itemId(), fetched, theta), e.weight(), e.atMillis());
+      add(ids, signals, e.itemId(), vector(e.itemId(), fetched, theta), e.weight(), e.atMillis());
     }
     for (Positive earlier : inBatch.getOrDefault(user, List.of())) {
       if (earlier.offset() >= positive.offset()) break;
-      add(signals, vector(earlier.event().itemId(), fetched, theta), earlier.weight(), earlier.event().ts());
+      add(ids, signals, earlier.event().itemId(), vector(earlier.event().itemId(), fetched, theta), earlier.weight(),
+          earlier.event().ts());
     }
-    return tower.historyVector(new ArrayList<>(signals), positive.event().ts());
+    List<UserTower.Signal> list = new ArrayList<>(signals);
+    float[] vector = tower.historyVector(list, positive.event().ts());
+    if (vector == null) return History.NONE;
+    return new History(vector, new ArrayList<>(ids), tower.meanWeights(list, positive.event().ts()));
   }
 
   /** Appends a positive's signal (none for an item without a vector), keeping the newest {@code perUser}. */
-  private void add(Deque<UserTower.Signal> signals, float[] vector, double weight, long atMillis) {
+  private void add(Deque<String> ids, Deque<UserTower.Signal> signals, String itemId, float[] vector, double weight,
+      long atMillis) {
     if (vector == null) return;
+    ids.addLast(itemId);
     signals.addLast(new UserTower.Signal(vector, weight, atMillis));
-    if (signals.size() > recent.perUser()) signals.pollFirst();
+    if (signals.size() > recent.perUser()) {
+      ids.pollFirst();
+      signals.pollFirst();
+    }
+  }
+
+  /**
+   * Adds an example's gradient with respect to its history mean, {@code dL/dmean} (the user side's gradient with
+   * respect to {@code historyMean + userIdRow}; the history tower's W is the identity), to its items: each owes
+   * its weight's share.
+   */
+  void addGradient(History history, float[] dMean) {
+    for (int k = 0; k < history.itemIds().size(); k++) {
+      double w = history.weights()[k];
+      if (w == 0) continue;
+      float[] sum = itemGradients.computeIfAbsent(history.itemIds().get(k), id -> new float[dMean.length]);
+      for (int d = 0; d < sum.length; d++) sum[d] += (float) (w * dMean[d]);
+    }
+  }
+
+  /**
+   * The row gradients the history items' summed {@code dL/df} gives, through each item's fusion (linear in dL/df
+   * at the batch's rows): its hash row, its metadata feature rows, and θ per tier ({@code thetaGrad}, added to).
+   *
+   * @return the history items whose served vectors these gradients move, in a stable order
+   */
+  List<String> rowGradients(Map<BucketRanges.Key, float[]> fetched, double[] theta, Map<BucketRanges.Key, float[]> sums,
+      double[] thetaGrad) {
+    List<String> moved = new ArrayList<>();
+    for (var e : itemGradients.entrySet()) {
+      ItemRecord item = records.get(e.getKey());
+      if (item == null) continue;
+      FusionService.MetaInputs in = metaInputs.get(e.getKey());
+      int tier = fusion.tierIndex(item.tier());
+      Fusion.Gradients g = Fusion.forward(fetched.get(fusion.hashRow(item)), fusion.meta(item, in, fetched),
+          theta[tier]).backward(e.getValue());
+      RangeDeltas.add(sums, fusion.hashRow(item), g.hash());
+      if (g.meta() != null) {
+        float[][] featureGrads = fusion.featureGradients(in, g.meta()); // none for an uploader's mean
+        for (int k = 0; k < featureGrads.length; k++) RangeDeltas.add(sums, in.rows().get(k), featureGrads[k]);
+      }
+      thetaGrad[tier] += g.theta();
+      moved.add(e.getKey());
+    }
+    return moved;
   }
 
   private float[] vector(String itemId, Map<BucketRanges.Key, float[]> fetched, double[] theta) {

@@ -3,6 +3,7 @@ package learner;
 import actors.BucketRanges;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -72,9 +73,12 @@ final class BatchStep {
       }
       double[] theta = fusion.theta(fetched.get(FusionService.thetaRow()));
       List<OnlineStep.Example> examples = new ArrayList<>(usable.size());
+      List<BatchHistories.History> histories = new ArrayList<>(usable.size());
       for (Positive p : usable) {
         String user = p.event().userId();
-        examples.add(new OnlineStep.Example(in.index().get(p.event().itemId()), in.users().mean(p, fetched, theta),
+        BatchHistories.History history = in.users().history(p, fetched, theta);
+        histories.add(history);
+        examples.add(new OnlineStep.Example(in.index().get(p.event().itemId()), history.vector(),
             settings.userIdRows() ? fetched.get(fusion.userRow(user)) : null, (float) p.weight(), user));
       }
       OnlineStep.Step step = new OnlineStep.Step(inputs, examples, in.extraIdx(), in.uniformPool());
@@ -89,9 +93,22 @@ final class BatchStep {
             in.first(), in.last(), usable.size() - defined, usable.size());
       }
       // With no user vector at all every gradient is zero: nothing to send (the estimator still saw the batch).
-      List<LearnerIntent.Delta> perRange = defined == 0 ? List.of() : deltas.of(items, metaInputs, usable, g, settings.userIdRows());
+      Map<BucketRanges.Key, float[]> sums = new LinkedHashMap<>();
+      double[] thetaGrad = g.theta().clone();
+      List<String> changed = new ArrayList<>(items.stream().map(ItemRecord::itemId).toList());
+      if (settings.historyGradient() && defined > 0) {
+        // No stop-gradient at the history mean: the items a user liked before move toward what they like next.
+        for (int e = 0; e < usable.size(); e++) {
+          if (g.userIdRow()[e] != null) in.users().addGradient(histories.get(e), g.userIdRow()[e]);
+        }
+        for (String id : in.users().rowGradients(fetched, theta, sums, thetaGrad)) {
+          if (!in.index().containsKey(id)) changed.add(id);
+        }
+      }
+      List<LearnerIntent.Delta> perRange = defined == 0 ? List.of()
+          : deltas.of(items, metaInputs, usable, g, settings.userIdRows(), sums, thetaGrad);
       LearnedBatch learned = new LearnedBatch(new LearnerIntent(in.first(), in.last(), perRange),
-          defined == 0 ? List.of() : items.stream().map(ItemRecord::itemId).toList(), defined);
+          defined == 0 ? List.of() : changed, defined);
       lap.lap(BatchTimings.Phase.COMPUTE);
       return learned;
     });

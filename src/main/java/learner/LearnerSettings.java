@@ -11,7 +11,7 @@ import java.time.Duration;
  */
 public record LearnerSettings(boolean enabled, String groupSuffix, float tau, int batchSize, Duration batchWindow,
     int softmaxBatch, int extraNegatives, int negativePool, int estimatorDepth, int estimatorWidth,
-    int failAfterBatches, boolean userIdRows, History history) {
+    int failAfterBatches, boolean userIdRows, boolean historyGradient, History history) {
 
   public LearnerSettings {
     if (extraNegatives < 0) {

@@ -25,10 +25,14 @@ final class RangeDeltas {
     this.ranges = ranges;
   }
 
+  /**
+   * @param sums row gradients from elsewhere (the history items'), added to; may be empty
+   * @param thetaGrad dL/dθ per tier, the step's and any other's summed
+   */
   List<LearnerIntent.Delta> of(List<ItemRecord> items, List<FusionService.MetaInputs> metaInputs,
-      List<Positive> usable, OnlineStep.Gradients g, boolean userIdRows) {
+      List<Positive> usable, OnlineStep.Gradients g, boolean userIdRows, Map<BucketRanges.Key, float[]> sums,
+      double[] thetaGrad) {
     int dim = fusion.layout().dim();
-    Map<BucketRanges.Key, float[]> sums = new LinkedHashMap<>();
     for (int i = 0; i < items.size(); i++) {
       if (g.hash()[i] != null) add(sums, fusion.hashRow(items.get(i)), g.hash()[i], dim);
       if (g.meta()[i] != null) {
@@ -41,7 +45,7 @@ final class RangeDeltas {
       if (g.userIdRow()[e] != null) add(sums, fusion.userRow(usable.get(e).event().userId()), g.userIdRow()[e], dim);
     }
     float[] theta = new float[dim];
-    for (int t = 0; t < g.theta().length; t++) theta[t] = (float) g.theta()[t];
+    for (int t = 0; t < thetaGrad.length; t++) theta[t] = (float) thetaGrad[t];
     add(sums, FusionService.thetaRow(), theta, dim);
 
     Map<String, List<Map.Entry<BucketRanges.Key, float[]>>> byRange = new TreeMap<>();
@@ -65,5 +69,10 @@ final class RangeDeltas {
   private static void add(Map<BucketRanges.Key, float[]> sums, BucketRanges.Key key, float[] g, int dim) {
     float[] s = sums.computeIfAbsent(key, k -> new float[dim]);
     for (int k = 0; k < dim; k++) s[k] += g[k];
+  }
+
+  /** Adds a row's gradient to the batch's sums. */
+  static void add(Map<BucketRanges.Key, float[]> sums, BucketRanges.Key key, float[] g) {
+    add(sums, key, g, g.length);
   }
 }
