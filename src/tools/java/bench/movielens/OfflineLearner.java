@@ -205,24 +205,6 @@ public final class OfflineLearner {
     return encoder.featureKeys(tags, m.genres().isEmpty() ? null : m.genres().get(0), null);
   }
 
-  /** Mean norms of h, m and the text head's part of m over the movies: how the two halves of f compare. */
-  public String norms() {
-    double h = 0, m = 0, t = 0;
-    for (int i = 0; i < movies.size(); i++) {
-      h += norm(hashRow(i));
-      m += norm(meta(i));
-      if (textHead[i] != null) t += norm(textHead[i]);
-    }
-    int n = movies.size();
-    return String.format("|h| %.2f |m| %.2f |text| %.2f", h / n, m / n, t / n);
-  }
-
-  private static double norm(float[] v) {
-    double s = 0;
-    for (float x : v) s += x * x;
-    return Math.sqrt(s);
-  }
-
   public double alpha() {
     return Fusion.alpha(theta);
   }
