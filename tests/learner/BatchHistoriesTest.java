@@ -103,6 +103,40 @@ class BatchHistoriesTest {
   }
 
   /**
+   * Full retraining's history: the user's other positives of the window, later ones included, decayed from the
+   * user's newest (what recall serves at the window's end), never the example's own positive.
+   */
+  @Test
+  void aWindowHistoryIsTheUsersOtherPositivesDecayedFromTheNewest() {
+    long now = 10 * HOUR;
+    Positive p1 = positive("u", "hot-item", 2, now - 2 * HOUR, 7);
+    Positive p2 = positive("u", "cold-item", 3, now - HOUR, 3);
+    Positive p3 = positive("u", "hot-item", 1, now, 9);
+    Positive lone = positive("w", "cold-item", 1, now, 4);
+    BatchHistories.Source source = FullRetraining.windowHistories(Map.of("u", List.of(p1, p2, p3), "w", List.of(lone)));
+    BatchHistories batch = new BatchHistories(fusion, tower, 10, source, List.of(p2, lone));
+    assertEquals(Set.of("hot-item", "cold-item"), batch.itemIds());
+    ItemRecord hot = item("hot-item", "hot", 0, 5);
+    ItemRecord cold = item("cold-item", "cold", 9, -1);
+    Set<BucketRanges.Key> keys = new HashSet<>();
+    batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
+    SplittableRandom random = new SplittableRandom(3);
+    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
+    for (BucketRanges.Key k : keys) {
+      float[] row = new float[DIM];
+      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.1f;
+      fetched.put(k, row);
+    }
+    double[] theta = {0.7, -0.4};
+    float[] fHot = Fusion.forward(fetched.get(fusion.hashRow(hot)), fusion.meta(hot, fusion.metaInputs(hot.metadata()),
+        fetched), theta[0]).vector();
+    float[] expected = tower.historyVector(List.of(new UserTower.Signal(fHot, 2, now - 2 * HOUR),
+        new UserTower.Signal(fHot, 1, now)), UserTower.NEWEST);
+    assertArrayEquals(expected, batch.mean(p2, fetched, theta), 1e-7f);
+    assertNull(batch.mean(lone, fetched, theta), "a user's only positive has no history");
+  }
+
+  /**
    * The gradient into the history mean reaches each history item's rows as their share of the mean says:
    * checked against finite differences of {@code c·historyMean} in every row the mean reads.
    */

@@ -75,7 +75,8 @@ public final class Node implements AutoCloseable {
 
   /** What the node runs on its actor system; {@code streams} is null when Kafka is off. */
   private record Services(ItemService items, RecallService recall, StoreAdmin admin, Streams streams,
-      FreshnessQueue freshness, LearnerState learnerState, retrieval.DutyCycleExecutor graphWork) {}
+      FreshnessQueue freshness, LearnerState learnerState, retrieval.DutyCycleExecutor graphWork,
+      learner.FullRetraining training) {}
 
   private record Bindings(ServerBinding api, ServerBinding adminApi) {}
 
@@ -92,6 +93,7 @@ public final class Node implements AutoCloseable {
   private final ServerBinding api;
   private final ServerBinding adminApi;
   private final retrieval.DutyCycleExecutor graphWork;
+  private final learner.FullRetraining training;
 
   private Node(Settings settings, Servers servers, ActorSystem<Void> system, Services services, Bindings bindings) {
     this.settings = settings;
@@ -105,6 +107,7 @@ public final class Node implements AutoCloseable {
     this.freshness = services.freshness();
     this.learnerState = services.learnerState();
     this.graphWork = services.graphWork();
+    this.training = services.training();
     this.api = bindings.api();
     this.adminApi = bindings.adminApi();
   }
@@ -242,6 +245,12 @@ public final class Node implements AutoCloseable {
                 topics.groupPrefix(), settings.kafka().restart(), new LearnerDependencies(learnerState, store, fusion,
                 ranges, settings.recall().weights(), deadLetters, freshness)))
         : null;
+    // Full retraining reads its window back from the interactions topic: it needs Kafka, not the online learner.
+    learner.FullRetraining training = streams == null ? null : new learner.FullRetraining(settings.training(),
+        learning, new LearnerDependencies(learnerState, store, fusion, ranges, settings.recall().weights(), null,
+            freshness),
+        new learner.FullRetraining.Source(KafkaTopics.from(config).bootstrapServers(),
+            KafkaTopics.from(config).interactions()), clock);
 
     Route apiRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
@@ -251,7 +260,7 @@ public final class Node implements AutoCloseable {
         new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes()).route()));
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
-        new AdminRoutes(admin, settings.admin().token()).route()));
+        new AdminRoutes(admin, training, settings.admin().token()).route()));
 
     ServerBinding api = Http.get(system).newServerAt(settings.http().iface(), settings.http().port())
         .bind(apiRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -259,7 +268,8 @@ public final class Node implements AutoCloseable {
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
     return new Node(settings, new Servers(cassandra, kafka), system,
-        new Services(items, recall, admin, streams, freshness, learnerState, graphWork), new Bindings(api, adminApi));
+        new Services(items, recall, admin, streams, freshness, learnerState, graphWork, training),
+        new Bindings(api, adminApi));
   }
 
   /**
@@ -349,6 +359,11 @@ public final class Node implements AutoCloseable {
     return streams == null ? null : streams.learner();
   }
 
+  /** Full retraining on this node, or null without Kafka. */
+  public service.Training training() {
+    return training;
+  }
+
   public LearnerState learnerState() {
     return learnerState;
   }
@@ -365,6 +380,7 @@ public final class Node implements AutoCloseable {
     } catch (Exception e) {
       log.warn("unbinding HTTP: {}", e.toString());
     }
+    closeQuietly(training);
     if (streams != null) streams.close();
     freshness.close();
     system.terminate();

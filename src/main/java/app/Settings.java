@@ -31,6 +31,7 @@ public record Settings(
     Model model,
     LearnerSettings learner,
     Freshness freshness,
+    learner.FullRetraining.Settings training,
     Cluster cluster) {
 
   /** @param graphUpkeepShare of a core, at most, for the shards' graph rebuilds and compactions */
@@ -101,6 +102,8 @@ public record Settings(
               c.getBoolean("model.user-id-rows")),
           learner(c),
           new Freshness(c.getDuration("learner.freshness-interval"), c.getInt("learner.freshness-max-pending")),
+          new learner.FullRetraining.Settings(c.getDuration("training.window"), c.getInt("training.epochs"),
+              c.getInt("training.batch-positives"), c.getInt("training.max-positives")),
           new Cluster(c.getBoolean("cluster.management"), c.getBoolean("cluster.bootstrap"),
               root.getStringList("akka.cluster.seed-nodes")));
     } catch (IllegalArgumentException e) {

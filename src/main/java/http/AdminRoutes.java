@@ -4,7 +4,10 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
+import akka.http.javadsl.unmarshalling.Unmarshaller;
+import service.Fields;
 import service.StoreAdmin;
+import service.Training;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import embedding.CollisionStats;
@@ -19,17 +22,27 @@ import java.util.concurrent.CompletionStage;
 /** {@code /admin/...}: operator views (docs/API.md, Operations). Guarded by a bearer token when one is configured. */
 public final class AdminRoutes extends AllDirectives {
 
+  /** Bodies of {@code POST /admin/training/full} are a few fields. */
+  private static final long MAX_TRAINING_BODY = 4096;
+
   private final StoreAdmin admin;
+  private final Training training;
   private final String token;
 
-  public AdminRoutes(StoreAdmin admin, String token) {
+  /** @param training full retraining, or null when the node runs without Kafka (its routes answer 503) */
+  public AdminRoutes(StoreAdmin admin, Training training, String token) {
     this.admin = admin;
+    this.training = training;
     this.token = token == null ? "" : token;
   }
 
   public Route route() {
     return pathPrefix("admin", () -> authorized(() -> concat(
         path("tiers", () -> get(() -> answer(tiers()))),
+        path(PathMatchers.segment("training").slash("full"), () -> post(() -> withSizeLimit(MAX_TRAINING_BODY,
+            () -> entity(Unmarshaller.entityToString(), body -> answer(startTraining(body)))))),
+        path(PathMatchers.segment("training").slash(PathMatchers.segment()), id -> get(() -> answer(trainingRun(id)))),
+        path("training", () -> get(() -> answer(trainingRuns()))),
         path(PathMatchers.segment("entities").slash("bucket-range").slash(PathMatchers.segment()),
             id -> get(() -> answer(bucketRange(id)))))));
   }
@@ -46,6 +59,62 @@ public final class AdminRoutes extends AllDirectives {
 
   private Route answer(CompletionStage<HttpResponse> response) {
     return completeWithFuture(response.exceptionally(Errors::toResponse));
+  }
+
+  private CompletionStage<HttpResponse> startTraining(String body) {
+    return guarded(() -> {
+      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
+      ObjectNode o = body.isBlank() ? Json.object() : Json.parseObject(body);
+      Long from = RecallRoutes.now(o.get("from"), "from");
+      Long to = RecallRoutes.now(o.get("to"), "to");
+      Integer epochs = o.hasNonNull("epochs") ? Fields.intInRange(o, "epochs", 1, 100, 1) : null;
+      Training.Progress started = training.start(new Training.Request(
+          from == null ? null : Instant.ofEpochMilli(from), to == null ? null : Instant.ofEpochMilli(to), epochs));
+      return Json.response(202, progressJson(started));
+    });
+  }
+
+  private CompletionStage<HttpResponse> trainingRun(String id) {
+    return guarded(() -> {
+      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
+      return training.progress(id).map(p -> Json.response(200, progressJson(p)))
+          .orElseGet(() -> Json.error(404, "no training run " + id + " on this node", null));
+    });
+  }
+
+  private CompletionStage<HttpResponse> trainingRuns() {
+    return guarded(() -> {
+      ArrayNode list = Json.MAPPER.createArrayNode();
+      if (training != null) for (Training.Progress p : training.runs()) list.add(progressJson(p));
+      ObjectNode out = Json.object();
+      out.set("runs", list);
+      return Json.response(200, out);
+    });
+  }
+
+  private static CompletionStage<HttpResponse> guarded(java.util.function.Supplier<HttpResponse> response) {
+    try {
+      return CompletableFuture.completedFuture(response.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Errors.toResponse(e));
+    }
+  }
+
+  private static ObjectNode progressJson(Training.Progress p) {
+    ObjectNode o = Json.object().put("runId", p.runId()).put("state", p.state())
+        .put("from", p.from().toString()).put("to", p.to().toString())
+        .put("epochs", p.epochs()).put("epoch", p.epoch())
+        .put("recordsRead", p.recordsRead()).put("positives", p.positives())
+        .put("examplesDone", p.examplesDone()).put("examplesTotal", p.examplesTotal())
+        .put("startedAt", p.startedAt().toString());
+    if (Double.isNaN(p.loss())) o.putNull("loss");
+    else o.put("loss", p.loss());
+    if (p.eta() == null) o.putNull("etaSeconds");
+    else o.put("etaSeconds", p.eta().toSeconds());
+    if (p.finishedAt() == null) o.putNull("finishedAt");
+    else o.put("finishedAt", p.finishedAt().toString());
+    if (p.error() != null) o.put("error", p.error());
+    return o;
   }
 
   private CompletionStage<HttpResponse> tiers() {

@@ -55,17 +55,26 @@ final class BatchAssembly {
   /** @param opId the batch's operation id (seeds its extra negatives) */
   CompletionStage<LearnedBatch> compute(String opId, long first, long last, List<Positive> positives,
       PartitionMemory.Batch memory, BatchTimings.Lap lap) {
-    List<String> itemIds = new ArrayList<>(new LinkedHashSet<>(positives.stream()
-        .map(p -> p.event().itemId()).toList()));
     // User side: the users' earlier positives in the window; their items are looked up beside the batch's.
     RecentPositives recent = memory.recent();
     long from = recent.windowStart(first);
     recent.expire(from);
     BatchHistories users = new BatchHistories(fusion, tower, recent, from, positives);
+    return compute(opId, first, last, positives, users, memory.estimator(), memory.pool(), lap);
+  }
+
+  /**
+   * As above with the histories, estimator and pool given (full retraining brings its own).
+   *
+   * @param pool where extra negatives are drawn from; null for none
+   */
+  CompletionStage<LearnedBatch> compute(String opId, long first, long last, List<Positive> positives,
+      BatchHistories users, model.FrequencyEstimator estimator, NegativePool pool, BatchTimings.Lap lap) {
+    List<String> itemIds = new ArrayList<>(new LinkedHashSet<>(positives.stream()
+        .map(p -> p.event().itemId()).toList()));
     Set<String> batchItems = new HashSet<>(itemIds);
     CompletionStage<Map<String, ItemRecord>> historyItems = store.findRecent(
         users.itemIds().stream().filter(id -> !batchItems.contains(id)).toList());
-    NegativePool pool = memory.pool();
     return store.findRecent(itemIds).thenCombineAsync(historyItems, (known, beyond) -> {
       List<ItemRecord> items = new ArrayList<>(known.values());
       Map<String, Integer> index = new HashMap<>();
@@ -83,7 +92,7 @@ final class BatchAssembly {
       }
       if (usable.isEmpty()) {
         return CompletableFuture.completedFuture(
-            new LearnedBatch(new LearnerIntent(first, last, List.of()), List.of(), 0));
+            new LearnedBatch(new LearnerIntent(first, last, List.of()), List.of(), 0, 0));
       }
       int groups = (usable.size() + settings.softmaxBatch() - 1) / settings.softmaxBatch();
       long uniformPool = pool == null ? 0 : pool.size();
@@ -103,7 +112,7 @@ final class BatchAssembly {
         counters.extraNegativesDrawn.addAndGet(extraIdx.length);
         if (pool != null) for (Positive p : usable) pool.offer(p.event().itemId()); // after drawing: the after-state
         return step.run(new BatchStep.Input(first, last, items, index, usable, extraIdx, uniformPool,
-            memory.estimator(), users, historyFound), lap);
+            estimator, users, historyFound), lap);
       }, stepExecutor);
     }, stepExecutor).thenCompose(read -> read);
   }

@@ -26,6 +26,9 @@ import storage.ItemRecord;
  * batch's other rows, so a batch costs one read however long the histories are; each item is fused once per
  * batch, the same way {@link model.OnlineStep} fuses the batch's own items.
  *
+ * <p>Full retraining ({@link FullRetraining}) passes a {@link Source} of its own: the user's other positives of
+ * the training window, decayed from the user's newest one, the history recall serves the user with.
+ *
  * <p>Use: {@link #itemIds} → look the items up → {@link #addRows} → read the rows → {@link #mean} per example.
  * Not thread-safe: one batch's.
  */
@@ -33,10 +36,8 @@ final class BatchHistories {
 
   private final FusionService fusion;
   private final UserTower tower;
-  private final RecentPositives recent;
-  private final long from;
-  /** Each user's positives of this batch, in offset order. */
-  private final Map<String, List<Positive>> inBatch = new HashMap<>();
+  private final int perUser;
+  private final Source source;
   private final Set<String> itemIds = new LinkedHashSet<>();
   private final Map<String, ItemRecord> records = new HashMap<>();
   private final Map<String, FusionService.MetaInputs> metaInputs = new HashMap<>();
@@ -50,21 +51,57 @@ final class BatchHistories {
   }
 
   /**
+   * Where an example's earlier positives come from, and the time their ages count from: the partition's recent
+   * positives and the batch's own before it (online), or the user's other positives of a training window.
+   */
+  interface Source {
+    /** The positives the history mean of {@code p} is made of, oldest first (the newest perUser are kept). */
+    List<RecentPositives.Entry> earlier(Positive p);
+
+    /** The time the history decays to ({@link UserTower#NEWEST}: the user's newest event). */
+    long now(Positive p);
+  }
+
+  /**
+   * Online: the user's positives in the partition's window, then those of the batch before the example.
+   *
    * @param from the first offset the batch's history may use ({@link RecentPositives#windowStart})
    * @param positives the batch's positives, in offset order
    */
   BatchHistories(FusionService fusion, UserTower tower, RecentPositives recent, long from, List<Positive> positives) {
+    this(fusion, tower, recent.perUser(), online(recent, from, positives), positives);
+  }
+
+  BatchHistories(FusionService fusion, UserTower tower, int perUser, Source source, List<Positive> positives) {
     this.fusion = fusion;
     this.tower = tower;
-    this.recent = recent;
-    this.from = from;
-    for (Positive p : positives) {
-      inBatch.computeIfAbsent(p.event().userId(), u -> new ArrayList<>()).add(p);
-      itemIds.add(p.event().itemId());
-    }
-    for (String user : inBatch.keySet()) {
-      for (RecentPositives.Entry e : recent.of(user, from)) itemIds.add(e.itemId());
-    }
+    this.perUser = perUser;
+    this.source = source;
+    for (Positive p : positives) itemIds.add(p.event().itemId());
+    for (Positive p : positives) for (RecentPositives.Entry e : source.earlier(p)) itemIds.add(e.itemId());
+  }
+
+  private static Source online(RecentPositives recent, long from, List<Positive> positives) {
+    Map<String, List<Positive>> inBatch = new HashMap<>();
+    for (Positive p : positives) inBatch.computeIfAbsent(p.event().userId(), u -> new ArrayList<>()).add(p);
+    return new Source() {
+      @Override
+      public List<RecentPositives.Entry> earlier(Positive positive) {
+        String user = positive.event().userId();
+        List<RecentPositives.Entry> out = new ArrayList<>(recent.of(user, from));
+        for (Positive earlier : inBatch.getOrDefault(user, List.of())) {
+          if (earlier.offset() >= positive.offset()) break;
+          out.add(new RecentPositives.Entry(earlier.event().itemId(), earlier.weight(), earlier.event().ts(),
+              earlier.offset()));
+        }
+        return out;
+      }
+
+      @Override
+      public long now(Positive positive) {
+        return positive.event().ts();
+      }
+    };
   }
 
   /** The items of the users' histories, each once. */
@@ -98,21 +135,16 @@ final class BatchHistories {
 
   /** As {@link #mean}, with the items it is made of and their weights (for {@link #addGradient}). */
   History history(Positive positive, Map<BucketRanges.Key, float[]> fetched, double[] theta) {
-    String user = positive.event().userId();
     Deque<String> ids = new ArrayDeque<>();
     Deque<UserTower.Signal> signals = new ArrayDeque<>();
-    for (RecentPositives.Entry e : recent.of(user, from)) {
+    for (RecentPositives.Entry e : source.earlier(positive)) {
       add(ids, signals, e.itemId(), vector(e.itemId(), fetched, theta), e.weight(), e.atMillis());
     }
-    for (Positive earlier : inBatch.getOrDefault(user, List.of())) {
-      if (earlier.offset() >= positive.offset()) break;
-      add(ids, signals, earlier.event().itemId(), vector(earlier.event().itemId(), fetched, theta), earlier.weight(),
-          earlier.event().ts());
-    }
     List<UserTower.Signal> list = new ArrayList<>(signals);
-    float[] vector = tower.historyVector(list, positive.event().ts());
+    long now = source.now(positive);
+    float[] vector = tower.historyVector(list, now);
     if (vector == null) return History.NONE;
-    return new History(vector, new ArrayList<>(ids), tower.meanWeights(list, positive.event().ts()));
+    return new History(vector, new ArrayList<>(ids), tower.meanWeights(list, now));
   }
 
   /** Appends a positive's signal (none for an item without a vector), keeping the newest {@code perUser}. */
@@ -121,7 +153,7 @@ final class BatchHistories {
     if (vector == null) return;
     ids.addLast(itemId);
     signals.addLast(new UserTower.Signal(vector, weight, atMillis));
-    if (signals.size() > recent.perUser()) {
+    if (signals.size() > perUser) {
       ids.pollFirst();
       signals.pollFirst();
     }

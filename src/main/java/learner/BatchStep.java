@@ -108,7 +108,7 @@ final class BatchStep {
       List<LearnerIntent.Delta> perRange = defined == 0 ? List.of()
           : deltas.of(items, metaInputs, usable, g, settings.userIdRows(), sums, thetaGrad);
       LearnedBatch learned = new LearnedBatch(new LearnerIntent(in.first(), in.last(), perRange),
-          defined == 0 ? List.of() : changed, defined);
+          defined == 0 ? List.of() : changed, defined, g.loss());
       lap.lap(BatchTimings.Phase.COMPUTE);
       return learned;
     });

@@ -1,5 +1,7 @@
 package bench;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -247,6 +249,14 @@ public final class Bench implements Runnable {
 
     @Option(names = "--parallel", defaultValue = "4", description = "HTTP calls in flight while measuring")
     int parallel;
+
+    @Option(names = "--retrain", split = ",", defaultValue = "1,3", paramLabel = "EPOCHS",
+        description = "after online learning, full retraining (POST /admin/training/full) until these totals of "
+            + "epochs, measured after each (none: --retrain=0)")
+    List<Integer> retrain = new ArrayList<>();
+
+    @Option(names = "--admin-url", description = "with --url: the node's admin API, for the retraining rows")
+    String adminUrl;
 
     @Option(names = "--out", defaultValue = "target/bench-movielens", description = "where movielens.png goes")
     String out;

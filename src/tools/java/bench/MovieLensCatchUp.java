@@ -71,6 +71,13 @@ final class MovieLensCatchUp {
     awaitRefreshPass(node, config.getInt("thermocline.retrieval.shards"), deadline);
   }
 
+  /** After a change outside the stream (full retraining): re-indexing drained and a whole refresh pass. */
+  static void awaitServed(Node node, Config config, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    awaitReindexing(node, config.getDuration("thermocline.learner.freshness-interval"), deadline);
+    awaitRefreshPass(node, config.getInt("thermocline.retrieval.shards"), deadline);
+  }
+
   /**
    * Until every shard's refresh sweep has made a whole pass that started after this call (two passes ended: the
    * one under way may have visited items before learning ended), so every item's indexed vector is served from

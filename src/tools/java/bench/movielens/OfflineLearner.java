@@ -35,12 +35,13 @@ public final class OfflineLearner {
       boolean userIdRows, int batchPositives, int groupSize, Duration halfLife, int historyPerUser, int passes,
       double likeThreshold, float initialAccumulator) {
     /**
-     * The node's defaults (application.conf): τ 0.1, rate 0.05, Adagrad accumulators from 0.001, cold a 0.3, no
-     * user-ID rows, groups of 128, half-life 1 d, 50 positives of history. Batches of 512 positives: what the node's 1 s batch window cuts
-     * from a partition at the benchmark's stream rate (~1,000 records, about half of them positives).
+     * The bench's node: the defaults (application.conf: τ 0.1, rate 0.05, Adagrad accumulators from 0.001, cold a
+     * 0.3, no user-ID rows, groups of 128, 50 positives of history) with the bench's history half-life of 365 d.
+     * Batches of 512 positives: what the node's 1 s batch window cuts from a partition at the benchmark's stream
+     * rate (~1,000 records, about half of them positives), and what full retraining applies per batch.
      */
     public static Settings nodeDefaults() {
-      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(1), 50, 1, 4.0, 0.001f);
+      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(365), 50, 1, 4.0, 0.001f);
     }
 
     public Settings withInitialAccumulator(float v) {
@@ -129,9 +130,13 @@ public final class OfflineLearner {
   private double thetaAccumulator;
   private long batches;
 
-  /** What the node cannot vary by configuration, for the ablations. */
-  public record Variant(boolean historyGradient, boolean yearFeature, boolean inBatchHistory) {
-    public static final Variant NODE = new Variant(false, false, true);
+  /**
+   * What the ablation varies beyond the settings: the gradient into history items (learner.history-gradient),
+   * the release year as a tag (not in the node), history from the batch itself (as the node) and the epochs of
+   * full retraining after the online pass.
+   */
+  public record Variant(boolean historyGradient, boolean yearFeature, boolean inBatchHistory, int retrainEpochs) {
+    public static final Variant NODE = new Variant(true, false, true, 0);
   }
 
   public OfflineLearner(MovieLensData data, HoldOutSplit split, TextEncoder text, Settings settings, Variant variant) {
@@ -209,7 +214,39 @@ public final class OfflineLearner {
     return Fusion.alpha(theta);
   }
 
+  /**
+   * Full retraining's math: {@code epochs} shuffled passes over the training window after whatever was learned,
+   * each positive's history the user's other likes of the window (newest {@code historyPerUser}, decayed from the
+   * user's newest event, as recall builds it).
+   */
+  public OfflineLearner retrain(int epochs, long seed) {
+    List<Rating> likes = new ArrayList<>(split.training().stream().filter(r -> r.rating() >= s.likeThreshold()).toList());
+    Map<Integer, List<Rating>> byUser = new HashMap<>();
+    for (Rating r : likes) byUser.computeIfAbsent(r.userId(), u -> new ArrayList<>()).add(r);
+    java.util.Random random = new java.util.Random(seed);
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      java.util.Collections.shuffle(likes, random);
+      for (int from = 0; from < likes.size(); from += s.batchPositives()) {
+        List<Rating> batch = likes.subList(from, Math.min(likes.size(), from + s.batchPositives()));
+        learnBatch(batch, r -> {
+          List<Rating> all = byUser.get(r.userId());
+          List<Rating> out = new ArrayList<>();
+          for (int k = all.size() - 1; k >= 0 && out.size() < s.historyPerUser(); k--) {
+            if (all.get(k) != r) out.add(all.get(k));
+          }
+          return out;
+        }, UserTower.NEWEST);
+      }
+    }
+    return this;
+  }
+
   private void learnBatch(List<Rating> batch) {
+    learnBatch(batch, null, 0);
+  }
+
+  private void learnBatch(List<Rating> batch, java.util.function.Function<Rating, List<Rating>> windowHistory,
+      long windowNow) {
     Map<Integer, Integer> index = new HashMap<>();
     List<Integer> items = new ArrayList<>();
     for (Rating r : batch) index.computeIfAbsent(movieIndex.get(r.movieId()), i -> {
@@ -223,7 +260,9 @@ public final class OfflineLearner {
     List<int[]> historyItems = new ArrayList<>();
     List<double[]> historyWeights = new ArrayList<>();
     for (Rating r : batch) {
-      ArrayDeque<Rating> h = histories.computeIfAbsent(r.userId(), u -> new ArrayDeque<>());
+      java.util.Collection<Rating> h = windowHistory != null ? windowHistory.apply(r)
+          : histories.computeIfAbsent(r.userId(), u -> new ArrayDeque<>());
+      long now = windowHistory != null ? windowNow : r.timestampSeconds() * 1000;
       List<UserTower.Signal> signals = new ArrayList<>();
       int[] hist = new int[h.size()];
       int n = 0;
@@ -234,13 +273,13 @@ public final class OfflineLearner {
         signals.add(new UserTower.Signal(vectors[j], 2.0, e.timestampSeconds() * 1000));
       }
       historyItems.add(hist);
-      historyWeights.add(tower.meanWeights(signals, r.timestampSeconds() * 1000));
+      historyWeights.add(tower.meanWeights(signals, now));
       examples.add(new OnlineStep.Example(index.get(movieIndex.get(r.movieId())),
-          tower.historyVector(signals, r.timestampSeconds() * 1000), s.userIdRows() ? userRow(r.userId()) : null, 2f,
+          tower.historyVector(signals, now), s.userIdRows() ? userRow(r.userId()) : null, 2f,
           s.maskUser() ? "u" + r.userId() : null));
-      if (inBatchHistory) remember(h, r); // later examples of the batch see it, as in the node
+      if (windowHistory == null && inBatchHistory) remember((ArrayDeque<Rating>) h, r); // later examples of the batch see it, as in the node
     }
-    if (!inBatchHistory) for (Rating r : batch) remember(histories.get(r.userId()), r);
+    if (windowHistory == null && !inBatchHistory) for (Rating r : batch) remember(histories.get(r.userId()), r);
     OnlineStep.Gradients g = new OnlineStep(DIM, s.tau(), new double[] {theta}, s.logQ() ? frequency : null)
         .computeGrouped(new OnlineStep.Step(inputs, examples, null), s.groupSize());
     apply(items, batch, g, historyItems, historyWeights);

@@ -58,6 +58,12 @@ public final class ThermoclineEval {
   /** @param indexed the shards' own vectors, or null (then {@link Diagnosis#againstIndex} is NaN) */
   public static Outcome run(ThermoclineHttp api, HoldOutSplit split, int parallel, IndexVectors indexed)
       throws IOException, InterruptedException {
+    return run(api, split, parallel, indexed, "");
+  }
+
+  /** @param label appended to the rows' names (which model state they measure) */
+  public static Outcome run(ThermoclineHttp api, HoldOutSplit split, int parallel, IndexVectors indexed, String label)
+      throws IOException, InterruptedException {
     List<Integer> movies = new ArrayList<>(split.warmMovies());
     movies.addAll(split.heldOutMovies());
     List<float[]> found = ThermoclineHttp.inParallel(movies, parallel, m -> api.finalVector(itemId(m)));
@@ -91,9 +97,9 @@ public final class ThermoclineEval {
     List<ThermoclineHttp.Recalled> answers = ThermoclineHttp.inParallel(warmUsers, parallel,
         u -> api.recall(userId(u), 50, true));
 
-    Accuracy served = new Accuracy("Thermocline served recall");
-    Accuracy exact = new Accuracy("Thermocline exact (user·final)");
-    Accuracy newMovies = new Accuracy("Thermocline new movies (user·final)");
+    Accuracy served = new Accuracy("Thermocline served" + label);
+    Accuracy exact = new Accuracy("Thermocline exact (u·final)" + label);
+    Accuracy newMovies = new Accuracy("Thermocline new movies" + label);
     Map<String, Integer> strategies = new TreeMap<>();
     int partial = 0;
     int slots = 0;

@@ -100,6 +100,20 @@ public final class ThermoclineHttp {
     return v;
   }
 
+  /**
+   * Starts a full retraining of {@code epochs} over the window up to now ({@code POST /admin/training/full}); this
+   * client's base URL must be the node's admin API. Returns the run's id.
+   */
+  public String startTraining(int epochs) throws IOException, InterruptedException {
+    JsonNode answer = send("POST", "admin/training/full", JSON.createObjectNode().put("epochs", epochs), 202, false);
+    return answer.path("runId").asText();
+  }
+
+  /** A training run's progress ({@code GET /admin/training/{runId}}), as the node answers it. */
+  public JsonNode training(String runId) throws IOException, InterruptedException {
+    return send("GET", "admin/training/" + encode(runId), null, 200);
+  }
+
   /** Calls {@code call} for every input on {@code parallel} threads of their own; answers in input order. */
   public static <I, O> List<O> inParallel(List<I> inputs, int parallel, ThrowingCall<I, O> call)
       throws IOException, InterruptedException {
