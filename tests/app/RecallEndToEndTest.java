@@ -247,6 +247,34 @@ class RecallEndToEndTest {
     assertEquals("now", bad.get("field").asText(), bad.toString());
   }
 
+  /** excludeSeen covers what the user saw before the history's newest 200 events, not only those. */
+  @Test
+  void aHeavyUsersItemsSeenBeforeTheNewestHistoryAreStillExcluded() throws Exception {
+    for (int i = 0; i < 10; i++) call("POST", "/v1/items", "{\"itemId\": \"heavy-" + i + "\"}", 201);
+    long t = System.currentTimeMillis() - 3_600_000;
+    StringBuilder events = new StringBuilder("{\"userId\": \"heavy\", \"itemId\": \"heavy-0\", \"type\": \"like\", \"ts\": "
+        + t + "}");
+    for (int i = 1; i <= storage.InteractionStore.HISTORY_LIMIT + 10; i++) {
+      events.append(", {\"userId\": \"heavy\", \"itemId\": \"heavy-1\", \"type\": \"impression\", \"ts\": ")
+          .append(t + i).append('}');
+    }
+    call("POST", "/v1/interactions", "{\"events\": [" + events + "]}", 202);
+    Await.until(Duration.ofSeconds(30), () -> call("GET", "/v1/users/heavy", null, 200),
+        u -> u.get("history").size() == storage.InteractionStore.HISTORY_LIMIT
+            && u.get("history").get(0).get("ts").asLong() == t + storage.InteractionStore.HISTORY_LIMIT + 10);
+    List<String> excluded = all("heavy", "");
+    assertFalse(excluded.contains("heavy-0") || excluded.contains("heavy-1"), "seen, older or newer: " + excluded);
+    assertTrue(all("heavy", ", \"excludeSeen\": false").contains("heavy-0"), "not excluded when asked not to");
+  }
+
+  /** Every item recall can answer with for the user (k above the test's items), its own filter applied. */
+  private List<String> all(String userId, String extra) throws Exception {
+    JsonNode r = call("POST", "/v1/recall", "{\"userId\": \"" + userId + "\", \"k\": 1000" + extra + "}", 200);
+    List<String> ids = new ArrayList<>();
+    r.get("items").forEach(it -> ids.add(it.get("itemId").asText()));
+    return ids;
+  }
+
   private int status(String path) throws Exception {
     return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();

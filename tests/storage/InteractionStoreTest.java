@@ -50,6 +50,10 @@ class InteractionStoreTest {
     long stored = session.execute("SELECT count(*) FROM interaction_store.user_history WHERE user_id = 'heavy'")
         .one().getLong(0);
     assertEquals(200, stored);
+    // What the trim cut from the history is still seen: recall's excludeSeen reads it.
+    java.util.Set<String> seen = store.seen("heavy").toCompletableFuture().join();
+    assertEquals(250, seen.size());
+    assertTrue(seen.contains("item0") && seen.contains("item249"), "the oldest and the newest");
   }
 
   @Test

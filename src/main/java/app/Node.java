@@ -224,7 +224,17 @@ public final class Node implements AutoCloseable {
           BucketRanges.Key key = fusion.userRow(userId);
           return recallRows.read(List.of(key)).thenApply(read -> read.get(key));
         };
-    RecallService recall = new RecallService(system, new RecallService.Sources(interactions::history, userRows,
+    RecallService recall = new RecallService(system, new RecallService.Sources(new RecallService.HistorySource() {
+      @Override
+      public java.util.concurrent.CompletionStage<List<storage.HistoryEntry>> history(String userId, int limit) {
+        return interactions.history(userId, limit);
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<java.util.Set<String>> seen(String userId) {
+        return interactions.seen(userId);
+      }
+    }, userRows,
         items.shards()),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);

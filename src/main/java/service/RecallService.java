@@ -56,6 +56,14 @@ public final class RecallService {
   /** A user's newest interactions, newest first (the interactions store in production). */
   public interface HistorySource {
     CompletionStage<List<HistoryEntry>> history(String userId, int limit);
+
+    /**
+     * Items the user saw beyond the history's newest events, for {@code excludeSeen} (the store's user_seen);
+     * none by default.
+     */
+    default CompletionStage<java.util.Set<String>> seen(String userId) {
+      return java.util.concurrent.CompletableFuture.completedFuture(java.util.Set.of());
+    }
   }
 
   /**
@@ -92,6 +100,7 @@ public final class RecallService {
   private final Clock clock;
 
   private final java.util.concurrent.atomic.AtomicLong userRowsMissed = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong seenMissed = new java.util.concurrent.atomic.AtomicLong();
 
   public RecallService(ActorSystem<?> system, Sources sources, UserTower tower, InteractionWeights weights, int ef,
       Duration shardTimeout, Clock clock) {
@@ -114,9 +123,12 @@ public final class RecallService {
   public CompletionStage<Result> recall(Request req) {
     long start = System.nanoTime();
     CompletionStage<float[]> row = userRow(req.userId()); // beside the history read, not after it
-    return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCompose(history ->
-        userVector(history, req.recentItemIds(), req.nowMillis(), row).thenCompose(u -> {
-          List<String> exclude = req.excludeSeen() ? seen(history, req.recentItemIds()) : List.of();
+    CompletionStage<java.util.Set<String>> seenBefore = req.excludeSeen() ? seenBefore(req.userId())
+        : java.util.concurrent.CompletableFuture.completedFuture(java.util.Set.of());
+    return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCombine(seenBefore, UserRead::new)
+        .thenCompose(read -> userVector(read.history(), req.recentItemIds(), req.nowMillis(), row).thenCompose(u -> {
+          List<String> exclude = req.excludeSeen() ? seen(read.history(), req.recentItemIds(), read.seen())
+              : List.of();
           if (u == null) return fallback(req, exclude, start);
           long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
           return scatter(r -> new RetrievalShard.Search(u, req.k(), Math.max(ef, req.k()), exclude, req.category(),
@@ -124,6 +136,22 @@ public final class RecallService {
               .thenApply(g -> result(req, mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k()),
                   "personal", g, start));
         }));
+  }
+
+  /** What recall reads of a user: the newest history and the items seen before it. */
+  private record UserRead(List<HistoryEntry> history, java.util.Set<String> seen) {}
+
+  /** The user's seen items beyond the history; a failed read costs that exclusion, not the answer. */
+  private CompletionStage<java.util.Set<String>> seenBefore(String userId) {
+    return interactions.seen(userId).exceptionally(e -> {
+      seenMissed.incrementAndGet();
+      return java.util.Set.of();
+    });
+  }
+
+  /** Reads of the seen items that failed (those answers excluded the history's items only). */
+  public long seenMissed() {
+    return seenMissed.get();
   }
 
   public CompletionStage<UserView> user(String userId) {
@@ -199,9 +227,10 @@ public final class RecallService {
     });
   }
 
-  private static List<String> seen(List<HistoryEntry> history, List<String> recent) {
+  private static List<String> seen(List<HistoryEntry> history, List<String> recent, Set<String> older) {
     Set<String> seen = new LinkedHashSet<>(recent);
     for (HistoryEntry e : history) seen.add(e.itemId());
+    seen.addAll(older);
     return List.copyOf(seen);
   }
 

@@ -13,6 +13,8 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,9 @@ public final class InteractionStore {
    */
   static final int TRIM_EVERY = 50;
 
+  /** Most items of a user {@link #seen} reads (the newest rows of user_seen are not first: item order). */
+  public static final int SEEN_LIMIT = 5000;
+
   /** Impressions and positives of one item, to add. */
   public record CountDelta(long impressions, long positives) {
     public CountDelta plus(CountDelta o) {
@@ -46,6 +51,8 @@ public final class InteractionStore {
   private final PreparedStatement insertHistory;
   private final PreparedStatement selectHistory;
   private final PreparedStatement trimHistory;
+  private final PreparedStatement insertSeen;
+  private final PreparedStatement selectSeen;
   private final PreparedStatement addDaily;
   private final PreparedStatement selectDaily;
   private final PreparedStatement selectTotal;
@@ -57,6 +64,8 @@ public final class InteractionStore {
         + "VALUES (?, ?, ?, ?)");
     selectHistory = session.prepare("SELECT user_id, ts, item_id, type FROM " + keyspace
         + ".user_history WHERE user_id = ? LIMIT ?");
+    insertSeen = session.prepare("INSERT INTO " + keyspace + ".user_seen (user_id, item_id) VALUES (?, ?)");
+    selectSeen = session.prepare("SELECT item_id FROM " + keyspace + ".user_seen WHERE user_id = ? LIMIT ?");
     trimHistory = session.prepare("DELETE FROM " + keyspace + ".user_history WHERE user_id = ? AND ts < ?");
     addDaily = session.prepare("UPDATE " + keyspace + ".item_daily_counts SET impressions = impressions + ?, "
         + "positives = positives + ? WHERE item_id = ? AND day = ?");
@@ -69,8 +78,8 @@ public final class InteractionStore {
   }
 
   /**
-   * Appends interactions to their users' histories (idempotent: the same event twice is one row), then trims
-   * a touched user to the newest {@link #HISTORY_LIMIT} when {@link #trimDue} draws it.
+   * Appends interactions to their users' histories and seen items (idempotent: the same event twice is one row),
+   * then trims a touched user's history to the newest {@link #HISTORY_LIMIT} when {@link #trimDue} draws it.
    */
   public CompletionStage<Void> appendHistory(List<HistoryEntry> entries) {
     Map<String, List<HistoryEntry>> byUser = new LinkedHashMap<>();
@@ -78,6 +87,10 @@ public final class InteractionStore {
     List<BoundStatement> inserts = new ArrayList<>(entries.size());
     for (List<HistoryEntry> user : byUser.values()) {
       for (HistoryEntry e : user) inserts.add(insertHistory.bind(e.userId(), e.ts(), e.itemId(), e.type()));
+      Set<String> items = new LinkedHashSet<>();
+      for (HistoryEntry e : user) items.add(e.itemId());
+      String userId = user.get(0).userId();
+      for (String item : items) inserts.add(insertSeen.bind(userId, item));
     }
     // Trims wait for all the rows: a trim must see the rows it cuts behind.
     return executeAll(ReplicaBatches.of(session, keyspace, inserts, 1, BatchType.UNLOGGED,
@@ -127,6 +140,15 @@ public final class InteractionStore {
       }
       if (n <= HISTORY_LIMIT || oldestKept == null) return CompletableFuture.completedFuture(null);
       return session.executeAsync(trimHistory.bind(userId, oldestKept.getInstant("ts"))).thenApply(ignored -> null);
+    });
+  }
+
+  /** Items the user was shown or acted on in the last 90 days, at most {@link #SEEN_LIMIT}. */
+  public CompletionStage<Set<String>> seen(String userId) {
+    return session.executeAsync(selectSeen.bind(userId, SEEN_LIMIT)).thenApply(rs -> {
+      Set<String> out = new java.util.HashSet<>();
+      for (Row r : rs.currentPage()) out.add(r.getString("item_id"));
+      return out;
     });
   }
 
