@@ -5,7 +5,6 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import service.ApiError;
 import service.ItemRequests;
 import java.time.Clock;
@@ -24,6 +23,7 @@ import storage.InteractionStore;
 import streams.BadRecord;
 import streams.EventType;
 import streams.Interaction;
+import streams.StrictJson;
 
 /**
  * What consumed records do. Interactions: user histories (written per batch), exposure counters and shard
@@ -32,9 +32,6 @@ import streams.Interaction;
  * and registrations are idempotent; counters may recount the windows written but not yet committed after a crash.
  */
 public final class StreamEffects {
-
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private final ActorSystem<?> system;
   private final InteractionStore interactions;
@@ -125,12 +122,8 @@ public final class StreamEffects {
 
   /** An items-topic record, read with the same rules as {@code POST /v1/items}. */
   public ItemRequests.ItemInput parseItem(ConsumerRecord<byte[], byte[]> record) throws BadRecord {
-    JsonNode node;
-    try {
-      node = record.value() == null ? null : JSON.readTree(record.value());
-    } catch (Exception e) {
-      throw new BadRecord(null, "not valid JSON: " + e.getMessage());
-    }
+    if (record.value() == null) throw new BadRecord("", "record has no value");
+    JsonNode node = StrictJson.read(record.value());
     try {
       return itemRequests.parse(node, "");
     } catch (ApiError e) {
@@ -143,8 +136,12 @@ public final class StreamEffects {
    * it, so a slow store slows consumption. Any failure fails the batch, which is then retried from its offsets.
    */
   public CompletionStage<Done> items(List<ItemRequests.ItemInput> batch) {
-    List<java.util.Map.Entry<String, storage.ItemRecord.ItemMetadata>> inputs = new java.util.ArrayList<>(batch.size());
-    for (var in : batch) inputs.add(java.util.Map.entry(in.itemId(), in.metadata()));
-    return items.registerAll(inputs).thenApply(ignored -> Done.getInstance());
+    // The last record of an id wins, as it would one at a time; repeats would each cost a registration round.
+    Map<String, storage.ItemRecord.ItemMetadata> latest = new LinkedHashMap<>();
+    for (var in : batch) {
+      latest.remove(in.itemId());
+      latest.put(in.itemId(), in.metadata());
+    }
+    return items.registerAll(new ArrayList<>(latest.entrySet())).thenApply(ignored -> Done.getInstance());
   }
 }
