@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 
 /**
@@ -32,7 +33,7 @@ public final class StrictJson {
 
   private StrictJson() {}
 
-  /** One JSON value in UTF-8; never null (an empty input is refused). */
+  /** One JSON value in UTF-8; never null (empty input is a MissingNode). */
   public static JsonNode read(byte[] json) throws BadRecord {
     try {
       return read(MAPPER.createParser(json));
@@ -41,7 +42,7 @@ public final class StrictJson {
     }
   }
 
-  /** One JSON value; never null (an empty input is refused). */
+  /** One JSON value; never null (empty input is a MissingNode). */
   public static JsonNode read(String json) throws BadRecord {
     try {
       return read(MAPPER.createParser(json));
@@ -52,12 +53,16 @@ public final class StrictJson {
 
   private static JsonNode read(JsonParser raw) throws BadRecord, IOException {
     try (Bounded p = new Bounded(raw)) {
-      if (p.nextToken() == null) throw new BadRecord("", "malformed JSON: no content");
+      if (p.nextToken() == null) return MissingNode.getInstance(); // the callers say what they expected
       JsonNode node = MAPPER.readTree(p);
-      if (p.nextToken() != null) {
-        throw new BadRecord("", "malformed JSON: more than one value (trailing content at character "
-            + p.getCurrentLocation().getCharOffset() + ")");
+      long end = p.getCurrentLocation().getCharOffset();
+      boolean more;
+      try {
+        more = p.nextToken() != null;
+      } catch (JsonProcessingException garbage) {
+        more = true;
       }
+      if (more) throw new BadRecord("", "malformed JSON: more than one value (trailing content after character " + end + ")");
       return node;
     } catch (JsonProcessingException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
