@@ -71,6 +71,34 @@ public final class StreamEffects {
   }
 
   public CompletionStage<Done> interactions(List<Interaction> batch) {
+    Writes w = writes(batch);
+    CompletableFuture<Void> counted = exposure.add(w.counts(), w.popularity(), batch.size()).toCompletableFuture();
+    return historyWrites.submit(() -> interactions.appendHistory(w.history()))
+        .whenComplete((ok, failure) -> {
+          // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
+          if (failure != null) exposure.abandon(failure);
+        })
+        .thenCombine(counted, (a, b) -> Done.getInstance());
+  }
+
+  /**
+   * One interaction on its own, while the pipeline takes apart a batch that failed permanently: its history row,
+   * and its counts written at once instead of into the window (which the failure abandoned; every batch of it is
+   * taken apart the same way, so nothing is counted twice).
+   */
+  public CompletionStage<Done> interaction(Interaction event) {
+    Writes w = writes(List.of(event));
+    return historyWrites.submit(() -> interactions.appendHistory(w.history()))
+        .thenCompose(ok -> w.counts().isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+            : writeExposure(w.counts(), w.popularity()))
+        .thenApply(ok -> Done.getInstance());
+  }
+
+  /** What a list of interactions writes: history rows, exposure counts and popularity per item. */
+  private record Writes(List<HistoryEntry> history, Map<String, InteractionStore.CountDelta> counts,
+      Map<String, Double> popularity) {}
+
+  private Writes writes(List<Interaction> batch) {
     List<HistoryEntry> history = new ArrayList<>(batch.size());
     Map<String, InteractionStore.CountDelta> counts = new LinkedHashMap<>();
     Map<String, Double> popularity = new LinkedHashMap<>();
@@ -84,13 +112,7 @@ public final class StreamEffects {
           InteractionStore.CountDelta::plus);
       popularity.merge(e.itemId(), impressions + positive, Double::sum);
     }
-    CompletableFuture<Void> counted = exposure.add(counts, popularity, batch.size()).toCompletableFuture();
-    return historyWrites.submit(() -> interactions.appendHistory(history))
-        .whenComplete((ok, failure) -> {
-          // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
-          if (failure != null) exposure.abandon(failure);
-        })
-        .thenCombine(counted, (a, b) -> Done.getInstance());
+    return new Writes(history, counts, popularity);
   }
 
   /** Writes the open exposure window now and each later one at once: the node is stopping (drains its streams). */
