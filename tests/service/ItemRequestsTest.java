@@ -59,6 +59,18 @@ class ItemRequestsTest {
       "Infinity via string       | {\"itemId\": \"v\", \"imageVector\": [1, 2, \"Infinity\", 4]} | imageVector[2]",
       "number beyond float       | {\"itemId\": \"v\", \"imageVector\": [1, 2, 3, 1e39]} | imageVector[3]",
       "boolean in vector         | {\"itemId\": \"v\", \"imageVector\": [true, 2, 3, 4]} | imageVector[0]",
+      "lone surrogate itemId     | {\"itemId\": \"a\\ud800\"}                     | itemId",
+      "lone low surrogate id     | {\"itemId\": \"\\udc00a\"}                     | itemId",
+      "lone surrogate uploaderId | {\"itemId\": \"v\", \"uploaderId\": \"u\\ud800\"} | uploaderId",
+      "lone surrogate title      | {\"itemId\": \"v\", \"title\": \"x\\udbff\"}  | title",
+      "lone surrogate category   | {\"itemId\": \"v\", \"category\": \"\\ud800\"} | category",
+      "lone surrogate tag        | {\"itemId\": \"v\", \"tags\": [\"ok\", \"\\ud800\"]} | tags[1]",
+      "createdAt year 300M       | {\"itemId\": \"v\", \"createdAt\": \"+300000000-01-01T00:00:00Z\"} | createdAt",
+      "createdAt year -1e9       | {\"itemId\": \"v\", \"createdAt\": \"-999999999-01-01T00:00:00Z\"} | createdAt",
+      "createdAt Long.MAX        | {\"itemId\": \"v\", \"createdAt\": 9223372036854775807} | createdAt",
+      "createdAt 2 days ahead    | {\"itemId\": \"v\", \"createdAt\": \"2999-01-01T00:00:00Z\"} | createdAt",
+      "vector component 3.4e38   | {\"itemId\": \"v\", \"imageVector\": [1, 2, 3.4e38, 4]} | imageVector[2]",
+      "vector component 1.5e6    | {\"itemId\": \"v\", \"imageVector\": [-1.5e6, 2, 3, 4]} | imageVector[0]",
   })
   void refusesWithTheFieldNamed(String why, String json, String field) {
     ApiError e = assertThrows(ApiError.class, () -> parse(json), why);
@@ -79,6 +91,29 @@ class ItemRequestsTest {
         "{\"itemId\": \"a\", \"itemId\": \"b\"}"}) {
       ApiError e = assertThrows(ApiError.class, () -> parse(body), body);
       assertEquals(400, e.status(), body);
+    }
+  }
+
+  @Test
+  void boundsEveryTextField() {
+    assertEquals("category", assertThrows(ApiError.class,
+        () -> parse("{\"itemId\": \"v\", \"category\": \"" + "c".repeat(129) + "\"}")).field());
+    assertEquals("title", assertThrows(ApiError.class,
+        () -> parse("{\"itemId\": \"v\", \"title\": \"" + "t".repeat(1001) + "\"}")).field());
+    assertEquals("uploaderId", assertThrows(ApiError.class,
+        () -> parse("{\"itemId\": \"v\", \"uploaderId\": \"" + "u".repeat(129) + "\"}")).field());
+    assertEquals("tags", assertThrows(ApiError.class, () -> parse("{\"itemId\": \"v\", \"tags\": ["
+        + "\"t\",".repeat(65) + "\"t\"]}")).field());
+    ApiError surrogate = assertThrows(ApiError.class, () -> parse("{\"itemId\": \"a\\ud800\"}"));
+    assertTrue(surrogate.getMessage().startsWith("itemId must be valid Unicode"), surrogate.getMessage());
+  }
+
+  @Test
+  void refusesTrailingContentAndGluedValues() {
+    for (String body : new String[] {"{\"itemId\":\"tt\",\"title\":\"x\"} trailing", "{\"itemId\":\"t1\"}{\"itemId\":\"t2\"}"}) {
+      ApiError e = assertThrows(ApiError.class, () -> parse(body), body);
+      assertEquals(400, e.status(), body);
+      assertTrue(e.getMessage().contains("more than one value"), e.getMessage());
     }
   }
 

@@ -169,6 +169,58 @@ class CommittingPipelineTest {
   }
 
   @Test
+  void aRecordWhoseEffectFailsForGoodIsDeadLetteredAndThePartitionMovesOn() throws Exception {
+    KafkaTopics topics = StreamsFixtures.freshTopics("permanent", 10, Duration.ofMillis(50));
+    List<Interaction> events = interactions(60, 6);
+    Interaction poison = events.get(25);
+    Interaction flaky = events.get(40);
+    Set<Interaction> state = ConcurrentHashMap.newKeySet();
+    AtomicBoolean flakyFailed = new AtomicBoolean();
+    AtomicInteger poisonAttempts = new AtomicInteger();
+    Function<List<Seen>, CompletionStage<Done>> effect = batch -> {
+      List<Interaction> values = batch.stream().map(Seen::event).toList();
+      if (values.contains(poison)) {
+        poisonAttempts.incrementAndGet();
+        return CompletableFuture.failedFuture(new IllegalArgumentException("cannot apply " + poison.itemId()));
+      }
+      if (values.contains(flaky) && flakyFailed.compareAndSet(false, true)) {
+        return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("a dependency is slow"));
+      }
+      state.addAll(values);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    };
+    BatchEffect<Seen> isolating = BatchEffect.isolating(effect, t -> t instanceof IllegalArgumentException);
+    try (InteractionProducer producer = new InteractionProducer(system, topics);
+        DeadLetters deadLetters = new DeadLetters(system, topics)) {
+      join(producer.send(events));
+      Consumer.DrainingControl<Done> control = CommittingPipeline.run(system, topics, topics.interactions(),
+          "permanent", SEEN, isolating, deadLetters, CommittingPipeline.restartSettings(system.settings().config()), 1);
+
+      await("every other record applied", () -> state.size() == events.size() - 1, state::size);
+      assertFalse(state.contains(poison));
+      assertTrue(flakyFailed.get(), "the transient failure was retried, not dead-lettered");
+      assertTrue(state.contains(flaky));
+      // Once in its batch and once alone (twice more if the flaky record shared its batch): no restart loop.
+      assertTrue(poisonAttempts.get() >= 2 && poisonAttempts.get() <= 4, "attempts: " + poisonAttempts.get());
+      List<ConsumerRecord<byte[], byte[]>> dlq = StreamsFixtures.readAll(topics.dlq());
+      assertEquals(1, dlq.size(), "only the poison record");
+      assertEquals(poison, InteractionCodec.parse(dlq.get(0).value()));
+      assertTrue(header(dlq.get(0), DeadLetters.REASON).startsWith("effect failed: java.lang.IllegalArgumentException"),
+          header(dlq.get(0), DeadLetters.REASON));
+      String group = topics.groupPrefix() + "-permanent";
+      await("all committed", () -> {
+        try {
+          return committedSum(group, topics.interactions()) == events.size();
+        } catch (Throwable e) {
+          return false;
+        }
+      });
+      assertFalse(control.streamCompletion().toCompletableFuture().isDone(), "still running");
+      control.drainAndShutdown(system.executionContext()).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void batchesInFlightOverlapButCommitOnlyInOrder() throws Exception {
     KafkaTopics topics = StreamsFixtures.freshTopics("inflight", 10, Duration.ofMillis(50));
     List<Interaction> events = interactions(60, 6);

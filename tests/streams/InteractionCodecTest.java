@@ -82,6 +82,10 @@ class InteractionCodecTest {
     assertBad("ts", "ISO-8601", event("\"ts\":\"NaN\""));
     assertBad("ts", "1970", event("\"ts\":\"1969-12-31T23:59:59Z\""));
     assertBad("ts", "must be epoch milliseconds", event("\"ts\":true"));
+    assertBad("ts", "a day in the future", event("\"ts\":9223372036854775807"));
+    assertBad("ts", "a day in the future", event("\"ts\":" + (System.currentTimeMillis() + 2 * 86_400_000L)));
+    assertBad("ts", "a day in the future", event("\"ts\":\"+300000000-01-01T00:00:00Z\""));
+    assertBad("ts", "number too long", event("\"ts\":" + "9".repeat(1_000_000)));
   }
 
   @Test
@@ -91,6 +95,8 @@ class InteractionCodecTest {
     assertBad("", "malformed JSON", event("\"ts\":NaN"));
     assertBad("", "malformed JSON", "{\"userId\":\"u\",\"userId\":\"w\",\"itemId\":\"v\",\"type\":\"click\",\"ts\":1}");
     assertBad("", "malformed JSON", event("\"ts\":1") + " {}");
+    assertBad("", "more than one value", event("\"ts\":1") + event("\"ts\":2"));
+    assertBad("", "more than one value", event("\"ts\":1") + " trailing");
     assertBad("", "must be a JSON object", "[1,2]");
     assertBad("", "must be a JSON object", "\"u\"");
     assertBad("", "must be a JSON object", "");

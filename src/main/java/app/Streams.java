@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import service.Failures;
+import streams.BatchEffect;
 import streams.CommittingPipeline;
 import streams.DeadLetters;
 import streams.InteractionCodec;
@@ -47,11 +49,13 @@ final class Streams implements AutoCloseable {
     topics.ensureCreated(Duration.ofSeconds(30));
     InteractionProducer producer = new InteractionProducer(system, topics);
     DeadLetters deadLetters = new DeadLetters(system, topics);
+    // A record whose effect fails for good (not a dependency away) is dead-lettered, not retried forever.
     var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
-        record -> InteractionCodec.parse(record.value()), effects::interactions, deadLetters, kafka.restart(),
-        kafka.exposure().batchesInFlight(topics.batchSize()));
-    var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem, effects::items,
-        deadLetters, kafka.restart());
+        record -> InteractionCodec.parse(record.value()),
+        BatchEffect.isolating(effects::interactions, Failures::permanent).withAlone(effects::interaction),
+        deadLetters, kafka.restart(), kafka.exposure().batchesInFlight(topics.batchSize()));
+    var items = CommittingPipeline.run(system, topics, topics.items(), "items", effects::parseItem,
+        BatchEffect.isolating(effects::items, Failures::permanent), deadLetters, kafka.restart(), 1);
     log.info("consuming {} and {} (dead letters to {})", topics.interactions(), topics.items(), topics.dlq());
     OnlineLearner learner = learning == null ? null : learning.create(topics, deadLetters);
     if (learner != null) learner.start(topics);

@@ -1,6 +1,7 @@
 package http;
 
 import service.ApiError;
+import service.Failures;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AuthorizationFailedRejection;
 import akka.http.javadsl.server.ExceptionHandler;
@@ -8,12 +9,6 @@ import akka.http.javadsl.server.MalformedRequestContentRejection;
 import akka.http.javadsl.server.MethodRejection;
 import akka.http.javadsl.server.RejectionHandler;
 import akka.http.scaladsl.model.EntityStreamSizeException;
-import akka.pattern.AskTimeoutException;
-import com.datastax.oss.driver.api.core.AllNodesFailedException;
-import com.datastax.oss.driver.api.core.DriverTimeoutException;
-import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,15 +23,13 @@ public final class Errors {
   public static HttpResponse toResponse(Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof ApiError e) return Json.error(e.status(), e.getMessage(), e.field());
-    if (cause instanceof streams.InteractionProducer.Overloaded || cause instanceof service.ItemService.Overloaded) {
+    if (Failures.overloaded(cause)) {
       return Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null);
     }
     if (cause instanceof EntityStreamSizeException e) {
       return Json.error(413, "body too large: the limit is " + e.limit() + " bytes", null);
     }
-    if (cause instanceof AskTimeoutException || cause instanceof TimeoutException
-        || cause instanceof DriverTimeoutException || cause instanceof AllNodesFailedException
-        || cause instanceof QueryExecutionException) {
+    if (Failures.dependencyUnavailable(cause)) {
       log.warn("answering 503: {}", cause.toString());
       return Json.error(503, "temporarily unavailable, retry later (" + cause.getClass().getSimpleName() + ")", null);
     }
@@ -45,11 +38,7 @@ public final class Errors {
   }
 
   static Throwable unwrap(Throwable t) {
-    while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
+    return Failures.unwrap(t);
   }
 
   public static ExceptionHandler exceptionHandler() {

@@ -1,6 +1,7 @@
 package http;
 
 import service.ApiError;
+import service.ItemBatch;
 import service.ItemRequests;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
@@ -11,8 +12,6 @@ import service.ItemService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import storage.ItemRecord;
@@ -72,30 +71,16 @@ public final class ItemRoutes extends AllDirectives {
     if (list.size() > MAX_BATCH) {
       throw ApiError.badField("items", "at most " + MAX_BATCH + " items per batch, got " + list.size());
     }
-    List<CompletableFuture<String>> outcomes = new ArrayList<>(list.size());
-    for (int i = 0; i < list.size(); i++) {
-      CompletionStage<String> outcome;
-      try {
-        ItemRequests.ItemInput input = requests.parse(list.get(i), "items[" + i + "].");
-        outcome = items.register(input.itemId(), input.metadata()).thenApply(reg -> null);
-      } catch (ApiError e) {
-        outcome = CompletableFuture.completedFuture((e.field() == null ? "" : e.field() + ": ") + e.getMessage());
+    return ItemBatch.register(list, requests, items::register).thenApply(result -> {
+      ObjectNode out = Json.object().put("accepted", result.accepted());
+      ArrayNode rejected = out.putArray("rejected");
+      for (ItemBatch.Rejected r : result.rejected()) rejected.addObject().put("index", r.index()).put("error", r.error());
+      ArrayNode results = out.putArray("results");
+      for (ItemBatch.Outcome o : result.outcomes()) {
+        ObjectNode one = results.addObject().put("itemId", o.itemId()).put("index", o.index()).put("status", o.status());
+        if (!o.superseded().isEmpty()) o.superseded().forEach(one.putArray("superseded")::add);
+        if (o.error() != null) one.put("error", o.error());
       }
-      outcomes.add(outcome.toCompletableFuture()
-          .exceptionally(t -> Errors.unwrap(t) instanceof service.ItemService.Overloaded
-              ? "overloaded, retry later"
-              : "not stored, retry: " + Errors.unwrap(t).getClass().getSimpleName()));
-    }
-    return CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new)).thenApply(done -> {
-      ArrayNode rejected = Json.MAPPER.createArrayNode();
-      int accepted = 0;
-      for (int i = 0; i < outcomes.size(); i++) {
-        String error = outcomes.get(i).join();
-        if (error == null) accepted++;
-        else rejected.add(Json.object().put("index", i).put("error", error));
-      }
-      ObjectNode out = Json.object().put("accepted", accepted);
-      out.set("rejected", rejected);
       return Json.response(200, out);
     });
   }

@@ -12,8 +12,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import streams.BadRecord;
+import streams.StrictJson;
 
-/** JSON in and out of the HTTP API. Strict parsing: duplicate keys and non-numeric numbers (NaN) are refused. */
+/** JSON in and out of the HTTP API. Strict parsing ({@link StrictJson}): one value, no duplicate keys, no NaN. */
 public final class Json {
 
   static final ObjectMapper MAPPER = new ObjectMapper()
@@ -31,15 +33,19 @@ public final class Json {
     return a;
   }
 
-  /** Parses a request body; anything but one JSON object is a 400. */
+  /**
+   * Parses a request body; anything but exactly one JSON object is a 400: trailing content, a second value,
+   * an over-long number literal or too deep nesting are refused while parsing ({@link StrictJson}).
+   */
   public static ObjectNode parseObject(String body) {
     JsonNode node;
     try {
-      node = MAPPER.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw ApiError.badField(null, "body is not valid JSON: " + e.getOriginalMessage());
+      node = StrictJson.read(body);
+    } catch (BadRecord bad) {
+      throw ApiError.badField(bad.field().isEmpty() ? null : bad.field(), "body is not valid JSON: "
+          + (bad.field().isEmpty() ? "" : bad.field() + ": ") + bad.getMessage().replaceFirst("^malformed JSON: ", ""));
     }
-    if (node == null || !node.isObject()) throw ApiError.badField(null, "body must be a JSON object");
+    if (!node.isObject()) throw ApiError.badField(null, "body must be a JSON object");
     return (ObjectNode) node;
   }
 

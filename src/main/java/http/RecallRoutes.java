@@ -9,8 +9,6 @@ import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
 import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.RecallService;
-import streams.BadRecord;
-import streams.InteractionCodec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -67,23 +65,15 @@ public final class RecallRoutes extends AllDirectives {
       if (r.size() > MAX_RECENT) throw ApiError.badField("recentItemIds", "at most " + MAX_RECENT + " recent items");
       for (int i = 0; i < r.size(); i++) recent.add(Fields.idValue(r.get(i), "recentItemIds[" + i + "]"));
     }
-    JsonNode c = o.get("category");
-    String category = null;
-    if (c != null && !c.isNull()) {
-      if (!c.isTextual() || c.textValue().isEmpty()) throw ApiError.badField("category", "category must be a non-empty string");
-      category = c.textValue();
-    }
+    // Bounded like an item's category: it filters items and keys the shards' fallback rankings.
+    String category = Fields.text(o, "category", "category", ItemRequests.MAX_CATEGORY_CHARS);
+    if (category != null && category.isEmpty()) throw ApiError.badField("category", "category must be a non-empty string");
     return new RecallService.Request(userId, k, excludeSeen, List.copyOf(recent), category, now(o.get("now"), "now"));
   }
 
   /** The optional {@code now} of a request (epoch ms or ISO-8601): what the user's history decays to. */
   static Long now(JsonNode v, String field) {
-    if (v == null || v.isNull()) return null;
-    try {
-      return InteractionCodec.epochMillis(v, field);
-    } catch (BadRecord e) {
-      throw ApiError.badField(field, field + " " + e.getMessage());
-    }
+    return Fields.epochMillis(v, field);
   }
 
   private CompletionStage<HttpResponse> recall(String body) {

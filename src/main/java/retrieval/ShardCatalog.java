@@ -172,7 +172,13 @@ public final class ShardCatalog implements RefreshSweep.Ids {
 
   private record Ranked(long computedAt, List<Hit> hits) {}
 
-  /** Rankings by kind and category (bounded: categories come from requests). */
+  /**
+   * Longest category a ranking is cached for. The API refuses longer ones (128 code points); this keeps a caller
+   * that skips it from pinning memory in the cache's keys (80 × 4 MB categories held 520 MB).
+   */
+  static final int MAX_CACHED_CATEGORY_CHARS = 256;
+
+  /** Rankings by kind and category (bounded: 64 keys of at most 256 characters; categories come from requests). */
   private final Map<String, Ranked> rankedCache = new java.util.LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Ranked> eldest) {
@@ -187,7 +193,9 @@ public final class ShardCatalog implements RefreshSweep.Ids {
    */
   private List<Hit> ranked(String kind, int k, Set<String> exclude, String category, long now, Score score) {
     int excluded = exclude == null ? 0 : exclude.size();
-    if (k + excluded > RANKED_CACHE_SIZE) return top(k, exclude, category, score);
+    if (k + excluded > RANKED_CACHE_SIZE || (category != null && category.length() > MAX_CACHED_CATEGORY_CHARS)) {
+      return top(k, exclude, category, score);
+    }
     String key = kind + "/" + (category == null ? "" : category);
     Ranked cached = rankedCache.get(key);
     if (cached == null || now - cached.computedAt() > RANKED_CACHE_MILLIS || now < cached.computedAt()) {

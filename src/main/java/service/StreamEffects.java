@@ -5,7 +5,6 @@ import akka.Done;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import service.ApiError;
 import service.ItemRequests;
 import java.time.Clock;
@@ -24,6 +23,7 @@ import storage.InteractionStore;
 import streams.BadRecord;
 import streams.EventType;
 import streams.Interaction;
+import streams.StrictJson;
 
 /**
  * What consumed records do. Interactions: user histories (written per batch), exposure counters and shard
@@ -32,9 +32,6 @@ import streams.Interaction;
  * and registrations are idempotent; counters may recount the windows written but not yet committed after a crash.
  */
 public final class StreamEffects {
-
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private final ActorSystem<?> system;
   private final InteractionStore interactions;
@@ -74,6 +71,34 @@ public final class StreamEffects {
   }
 
   public CompletionStage<Done> interactions(List<Interaction> batch) {
+    Writes w = writes(batch);
+    CompletableFuture<Void> counted = exposure.add(w.counts(), w.popularity(), batch.size()).toCompletableFuture();
+    return historyWrites.submit(() -> interactions.appendHistory(w.history()))
+        .whenComplete((ok, failure) -> {
+          // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
+          if (failure != null) exposure.abandon(failure);
+        })
+        .thenCombine(counted, (a, b) -> Done.getInstance());
+  }
+
+  /**
+   * One interaction on its own, while the pipeline takes apart a batch that failed permanently: its history row,
+   * and its counts written at once instead of into the window (which the failure abandoned; every batch of it is
+   * taken apart the same way, so nothing is counted twice).
+   */
+  public CompletionStage<Done> interaction(Interaction event) {
+    Writes w = writes(List.of(event));
+    return historyWrites.submit(() -> interactions.appendHistory(w.history()))
+        .thenCompose(ok -> w.counts().isEmpty() ? CompletableFuture.<Void>completedFuture(null)
+            : writeExposure(w.counts(), w.popularity()))
+        .thenApply(ok -> Done.getInstance());
+  }
+
+  /** What a list of interactions writes: history rows, exposure counts and popularity per item. */
+  private record Writes(List<HistoryEntry> history, Map<String, InteractionStore.CountDelta> counts,
+      Map<String, Double> popularity) {}
+
+  private Writes writes(List<Interaction> batch) {
     List<HistoryEntry> history = new ArrayList<>(batch.size());
     Map<String, InteractionStore.CountDelta> counts = new LinkedHashMap<>();
     Map<String, Double> popularity = new LinkedHashMap<>();
@@ -87,13 +112,7 @@ public final class StreamEffects {
           InteractionStore.CountDelta::plus);
       popularity.merge(e.itemId(), impressions + positive, Double::sum);
     }
-    CompletableFuture<Void> counted = exposure.add(counts, popularity, batch.size()).toCompletableFuture();
-    return historyWrites.submit(() -> interactions.appendHistory(history))
-        .whenComplete((ok, failure) -> {
-          // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.
-          if (failure != null) exposure.abandon(failure);
-        })
-        .thenCombine(counted, (a, b) -> Done.getInstance());
+    return new Writes(history, counts, popularity);
   }
 
   /** Writes the open exposure window now and each later one at once: the node is stopping (drains its streams). */
@@ -125,12 +144,8 @@ public final class StreamEffects {
 
   /** An items-topic record, read with the same rules as {@code POST /v1/items}. */
   public ItemRequests.ItemInput parseItem(ConsumerRecord<byte[], byte[]> record) throws BadRecord {
-    JsonNode node;
-    try {
-      node = record.value() == null ? null : JSON.readTree(record.value());
-    } catch (Exception e) {
-      throw new BadRecord(null, "not valid JSON: " + e.getMessage());
-    }
+    if (record.value() == null) throw new BadRecord("", "record has no value");
+    JsonNode node = StrictJson.read(record.value());
     try {
       return itemRequests.parse(node, "");
     } catch (ApiError e) {
@@ -143,8 +158,12 @@ public final class StreamEffects {
    * it, so a slow store slows consumption. Any failure fails the batch, which is then retried from its offsets.
    */
   public CompletionStage<Done> items(List<ItemRequests.ItemInput> batch) {
-    List<java.util.Map.Entry<String, storage.ItemRecord.ItemMetadata>> inputs = new java.util.ArrayList<>(batch.size());
-    for (var in : batch) inputs.add(java.util.Map.entry(in.itemId(), in.metadata()));
-    return items.registerAll(inputs).thenApply(ignored -> Done.getInstance());
+    // The last record of an id wins, as it would one at a time; repeats would each cost a registration round.
+    Map<String, storage.ItemRecord.ItemMetadata> latest = new LinkedHashMap<>();
+    for (var in : batch) {
+      latest.remove(in.itemId());
+      latest.put(in.itemId(), in.metadata());
+    }
+    return items.registerAll(new ArrayList<>(latest.entrySet())).thenApply(ignored -> Done.getInstance());
   }
 }

@@ -59,7 +59,10 @@ import org.slf4j.LoggerFactory;
  * <p><b>A failing effect fails the stream</b>, which restarts with exponential backoff
  * ({@code thermocline.kafka.consumer.restart}) from the last committed offsets: a dependency that is down (e.g.
  * Cassandra) stalls consumption instead of losing data. An effect must complete (use timeouts in it): one that
- * never completes stalls the stream.
+ * never completes stalls the stream. <b>Unless the failure is permanent</b> ({@link BatchEffect#permanent}): then
+ * the batch is applied again value by value, in order, and a value whose own effect fails permanently is
+ * dead-lettered with the reason, so one record cannot hold its partition in a restart loop. A transient failure
+ * while taking a batch apart restarts the stream as before.
  *
  * <p><b>Order:</b> one consumer per pipeline and, by default, effects one at a time ({@code mapAsync(1)}), so
  * batches see records in partition order and a batch's effect completes before the next one starts.
@@ -120,6 +123,14 @@ public final class CommittingPipeline {
   public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
       String groupSuffix, Parser<T> parse, Function<List<T>, CompletionStage<Done>> effect, DeadLetters deadLetters,
       RestartSettings restart, int inFlight) {
+    return run(system, topics, topic, groupSuffix, parse, BatchEffect.retryingAll(effect), deadLetters, restart,
+        inFlight);
+  }
+
+  /** As above, with an effect that dead-letters the values it fails on permanently ({@link BatchEffect}). */
+  public static <T> Consumer.DrainingControl<Done> run(ActorSystem<?> system, KafkaTopics topics, String topic,
+      String groupSuffix, Parser<T> parse, BatchEffect<T> effect, DeadLetters deadLetters, RestartSettings restart,
+      int inFlight) {
     if (inFlight < 1) throw new IllegalArgumentException("inFlight must be >= 1, got " + inFlight);
     String group = topics.groupPrefix() + "-" + groupSuffix;
     ConsumerSettings<byte[], byte[]> consumer = consumerSettings(system, topics, group);
@@ -133,7 +144,7 @@ public final class CommittingPipeline {
             .committableSource(consumer, Subscriptions.topics(topic))
             .mapAsync(SCREEN_PARALLELISM, m -> screen(m, parse, deadLetters, group))
             .groupedWithin(topics.batchSize(), topics.batchWindow())
-            .mapAsync(inFlight, batch -> apply(batch, effect, group))
+            .mapAsync(inFlight, batch -> apply(batch, effect, deadLetters, group))
             .via(Committer.flow(committer))
             .watchTermination(control::attach))
         // Stops the stream while it waits to restart, when there is no consumer to stop.
@@ -171,7 +182,7 @@ public final class CommittingPipeline {
   }
 
   /** A parsed record (value null when it went to the dead letters) with the offset to commit for it. */
-  private record Screened<T>(T value, CommittableOffset offset) {}
+  private record Screened<T>(T value, ConsumerRecord<byte[], byte[]> record, CommittableOffset offset) {}
 
   private static <T> CompletionStage<Screened<T>> screen(CommittableMessage<byte[], byte[]> m, Parser<T> parse,
       DeadLetters deadLetters, String group) {
@@ -179,7 +190,7 @@ public final class CommittingPipeline {
     CompletionStage<Void> deadLettered;
     try {
       T value = parse.parse(record);
-      if (value != null) return CompletableFuture.completedFuture(new Screened<>(value, m.committableOffset()));
+      if (value != null) return CompletableFuture.completedFuture(new Screened<>(value, record, m.committableOffset()));
       log.error("{}: parser returned null for {}-{}@{}; dead-lettered", group, record.topic(), record.partition(),
           record.offset());
       deadLettered = deadLetters.send(record, "parser returned no value (a bug in the parser)");
@@ -190,34 +201,78 @@ public final class CommittingPipeline {
           record.offset(), bug);
       deadLettered = deadLetters.send(record, "parser failed (a bug in the parser): " + bug);
     }
-    return deadLettered.thenApply(ok -> new Screened<>(null, m.committableOffset()));
+    return deadLettered.thenApply(ok -> new Screened<T>(null, null, m.committableOffset()));
   }
 
-  private static <T> CompletionStage<CommittableOffsetBatch> apply(List<Screened<T>> batch,
-      Function<List<T>, CompletionStage<Done>> effect, String group) {
-    List<T> good = new ArrayList<>(batch.size());
+  private static <T> CompletionStage<CommittableOffsetBatch> apply(List<Screened<T>> batch, BatchEffect<T> effect,
+      DeadLetters deadLetters, String group) {
+    List<Screened<T>> good = new ArrayList<>(batch.size());
     List<CommittableOffset> offsets = new ArrayList<>(batch.size());
     for (Screened<T> s : batch) {
-      if (s.value() != null) good.add(s.value());
+      if (s.value() != null) good.add(s);
       offsets.add(s.offset());
     }
     CommittableOffsetBatch commit = ConsumerMessage.createCommittableOffsetBatch(offsets);
     if (good.isEmpty()) return CompletableFuture.completedFuture(commit);
+    List<T> values = good.stream().map(Screened::value).toList();
+    return attempt(() -> effect.batch().apply(values))
+        .handle((ok, failure) -> {
+          if (failure == null) return CompletableFuture.<Void>completedFuture(null);
+          if (permanent(effect, failure)) {
+            log.warn("{}: effect failed on a batch of {} ({}); applying its records one by one", group, good.size(),
+                failure.toString());
+            return oneByOne(good, 0, effect, deadLetters, group);
+          }
+          log.warn("{}: effect failed on a batch of {} ({}); the stream restarts from the last committed offsets",
+              group, good.size(), failure.toString());
+          return CompletableFuture.<Void>failedFuture(failure);
+        })
+        .thenCompose(next -> next)
+        .thenApply(ok -> commit);
+  }
+
+  /** Applies {@code good} from {@code from} on, in order, each alone; dead-letters each that fails permanently. */
+  private static <T> CompletionStage<Void> oneByOne(List<Screened<T>> good, int from, BatchEffect<T> effect,
+      DeadLetters deadLetters, String group) {
+    if (from == good.size()) return CompletableFuture.completedFuture(null);
+    Screened<T> s = good.get(from);
+    return attempt(() -> effect.alone().apply(s.value()))
+        .handle((ok, failure) -> {
+          if (failure == null) return CompletableFuture.<Void>completedFuture(null);
+          if (!permanent(effect, failure)) return CompletableFuture.<Void>failedFuture(failure);
+          ConsumerRecord<byte[], byte[]> r = s.record();
+          log.warn("{}: effect failed on {}-{}@{} ({}); dead-lettered", group, r.topic(), r.partition(), r.offset(),
+              failure.toString());
+          return deadLetters.send(r, "effect failed: " + cause(failure));
+        })
+        .thenCompose(next -> next)
+        .thenCompose(ok -> oneByOne(good, from + 1, effect, deadLetters, group));
+  }
+
+  private static CompletionStage<Done> attempt(java.util.function.Supplier<CompletionStage<Done>> effect) {
     CompletionStage<Done> done;
     try {
-      done = effect.apply(List.copyOf(good));
+      done = effect.get();
     } catch (RuntimeException e) {
       done = CompletableFuture.failedFuture(e);
     }
-    if (done == null) done = CompletableFuture.failedFuture(new NullPointerException("effect returned null"));
-    return done
-        .whenComplete((ok, failure) -> {
-          if (failure != null) {
-            log.warn("{}: effect failed on a batch of {} ({}); the stream restarts from the last committed offsets",
-                group, good.size(), failure.toString());
-          }
-        })
-        .thenApply(ok -> commit);
+    return done == null ? CompletableFuture.failedFuture(new NullPointerException("effect returned null")) : done;
+  }
+
+  private static boolean permanent(BatchEffect<?> effect, Throwable failure) {
+    try {
+      return effect.permanent().test(cause(failure));
+    } catch (RuntimeException e) {
+      return false; // when in doubt, retry: a restart loses nothing
+    }
+  }
+
+  private static Throwable cause(Throwable t) {
+    while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   /**

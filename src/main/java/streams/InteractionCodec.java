@@ -1,17 +1,10 @@
 package streams;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.math.BigDecimal;
-import java.time.DateTimeException;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeFormatter;
 
 /**
  * Interaction JSON, the same shape on HTTP and on the interactions topic:
@@ -20,35 +13,22 @@ import java.time.format.DateTimeFormatter;
  * <p>Rules: {@code userId} and {@code itemId} are strings of 1–128 characters (code points) without control
  * characters or unpaired surrogates; {@code type} is one of the {@link EventType} wire names; {@code ts} is epoch
  * milliseconds (a non-negative integral number) or an ISO-8601 date-time with an offset ("2025-11-23T10:00:00Z",
- * "…+08:00") not before 1970. Unknown fields are ignored, so producers may add fields. Every violation names the
- * field by its JSON path.
+ * "…+08:00") from 1970 to a day after now. Unknown fields are ignored, so producers may add fields. Every
+ * violation names the field by its JSON path. The rules are {@link WireRules}'; the JSON is read by
+ * {@link StrictJson} (one value, bounded numbers and nesting, no duplicate keys).
  */
 public final class InteractionCodec {
 
-  public static final int MAX_ID_LENGTH = 128;
+  public static final int MAX_ID_LENGTH = WireRules.MAX_ID_CHARS;
 
-  // Strict: a duplicate key could mean two producers disagree about a value; trailing tokens mean two records
-  // glued together. Non-numeric numbers (NaN) are refused by Jackson's defaults.
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
-
-  private static final BigDecimal MAX_LONG = BigDecimal.valueOf(Long.MAX_VALUE);
+  private static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
   private InteractionCodec() {}
 
   /** A whole record (a Kafka value): one JSON object in UTF-8. Fields are named from the root ("type"). */
   public static Interaction parse(byte[] json) throws BadRecord {
     if (json == null) throw new BadRecord("", "record has no value");
-    JsonNode node;
-    try {
-      node = MAPPER.readTree(json);
-    } catch (JsonProcessingException e) {
-      throw new BadRecord("", "malformed JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      throw new BadRecord("", "unreadable JSON: " + e.getMessage());
-    }
+    JsonNode node = StrictJson.read(json);
     return parse(node, "");
   }
 
@@ -85,23 +65,7 @@ public final class InteractionCodec {
 
   private static String id(JsonNode event, String prefix, String name) throws BadRecord {
     String field = path(prefix, name);
-    String s = requiredString(event, field, name);
-    int length = s.codePointCount(0, s.length());
-    if (length < 1 || length > MAX_ID_LENGTH) {
-      throw new BadRecord(field, "must be 1–" + MAX_ID_LENGTH + " characters, got " + length);
-    }
-    for (int i = 0; i < s.length(); ) {
-      int cp = s.codePointAt(i);
-      if (Character.isISOControl(cp)) {
-        throw new BadRecord(field, "must not contain control characters (U+" + String.format("%04X", cp)
-            + " at " + i + ")");
-      }
-      if (Character.getType(cp) == Character.SURROGATE) {
-        throw new BadRecord(field, "must be valid Unicode (unpaired surrogate at " + i + ")");
-      }
-      i += Character.charCount(cp);
-    }
-    return s;
+    return WireRules.identifier(requiredString(event, field, name), field);
   }
 
   private static EventType type(JsonNode event, String prefix) throws BadRecord {
@@ -121,38 +85,9 @@ public final class InteractionCodec {
     return epochMillis(v, field);
   }
 
-  /**
-   * A time as the API writes it: whole epoch milliseconds (≥ 0) or an ISO-8601 date-time with an offset.
-   *
-   * @param field the JSON path named when the value is refused
-   */
+  /** A time as the API writes it: see {@link WireRules#epochMillis(JsonNode, String)}. */
   public static long epochMillis(JsonNode v, String field) throws BadRecord {
-    if (v.isNumber()) {
-      // A caller's own mapper may admit NaN and infinities; BigDecimal cannot hold them.
-      if (v.isFloatingPointNumber() && !Double.isFinite(v.doubleValue()) && !v.isBigDecimal()) {
-        throw new BadRecord(field, "must be a finite number, got " + v.asText());
-      }
-      // Integral by value: 1.7638920E12 from a client that only has doubles is the same instant.
-      BigDecimal d = v.decimalValue();
-      if (d.signum() < 0) throw new BadRecord(field, "must be epoch milliseconds >= 0, got " + v.asText());
-      if (d.stripTrailingZeros().scale() > 0) {
-        throw new BadRecord(field, "must be whole epoch milliseconds, got " + v.asText());
-      }
-      if (d.compareTo(MAX_LONG) > 0) throw new BadRecord(field, "is out of range: " + v.asText());
-      return d.longValueExact();
-    }
-    if (v.isTextual()) {
-      long ms;
-      try {
-        ms = OffsetDateTime.parse(v.textValue(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant().toEpochMilli();
-      } catch (DateTimeException | ArithmeticException e) {
-        throw new BadRecord(field, "must be epoch milliseconds or an ISO-8601 date-time with an offset "
-            + "(e.g. 2025-11-23T10:00:00Z), got \"" + v.textValue() + "\"");
-      }
-      if (ms < 0) throw new BadRecord(field, "must not be before 1970-01-01T00:00:00Z, got \"" + v.textValue() + "\"");
-      return ms;
-    }
-    throw new BadRecord(field, "must be epoch milliseconds or an ISO-8601 string, got " + kind(v));
+    return WireRules.epochMillis(v, field);
   }
 
   private static String requiredString(JsonNode event, String field, String name) throws BadRecord {
@@ -166,7 +101,7 @@ public final class InteractionCodec {
     return prefix.isEmpty() ? name : prefix + "." + name;
   }
 
-  private static String kind(JsonNode v) {
+  static String kind(JsonNode v) {
     if (v == null || v.isMissingNode()) return "nothing";
     return switch (v.getNodeType()) {
       case ARRAY -> "an array";

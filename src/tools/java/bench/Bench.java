@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
     subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class, Bench.Learn.class,
-        Bench.Quality.class, Bench.Writes.class, Bench.MovieLens.class})
+        Bench.Quality.class, Bench.Writes.class, Bench.MovieLens.class, Bench.Fuzz.class})
 public final class Bench implements Runnable {
 
   @Override
@@ -45,6 +45,28 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new StoreBench(this).run();
+    }
+  }
+
+  @Command(name = "fuzz", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "Malformed, oversized and adversarial requests over every public and admin route, and poison "
+          + "records on both topics, against a node of its own; then checks it still ingests and recalls.")
+  static final class Fuzz implements Callable<Integer> {
+    @Option(names = "--requests", defaultValue = "10000", description = "requests sent (issue 15's reproducers first)")
+    int requests;
+
+    @Option(names = "--seed", defaultValue = "15", description = "seed of the generator")
+    long seed;
+
+    @Option(names = "--concurrency", defaultValue = "4", description = "clients at once")
+    int concurrency;
+
+    @Option(names = "--dir", defaultValue = "target/bench-fuzz", description = "scratch folder (wiped first)")
+    String dir;
+
+    @Override
+    public Integer call() throws Exception {
+      return new FuzzBench(this).run();
     }
   }
 
