@@ -379,17 +379,22 @@ public final class OfflineLearner {
 
   /** Scores the learned vectors on the protocol: exact ranking with the served user vector. */
   public Accuracy evaluate(String name) {
+    return evaluate(name, 100);
+  }
+
+  /** @param newestLikes how many of the user's newest training likes make the user vector */
+  public Accuracy evaluate(String name, int newestLikes) {
     Accuracy a = new Accuracy(name);
     Map<Integer, float[]> item = new HashMap<>();
     for (Movie m : movies) item.put(m.movieId(), vector(m.movieId()));
     for (var e : split.warmTestLikes().entrySet()) {
-      float[] u = userVector(e.getKey(), 100);
+      float[] u = userVector(e.getKey(), newestLikes);
       var seen = split.trainingMovies(e.getKey());
       a.addWarm(u == null ? List.of() : Ranking.top(split.warmMovies(), m -> dot(u, item.get(m)), seen::contains, 50),
           e.getValue());
     }
     for (var e : split.heldOutLikes().entrySet()) {
-      float[] u = userVector(e.getKey(), 100);
+      float[] u = userVector(e.getKey(), newestLikes);
       a.addNew(u == null ? List.of() : Ranking.top(split.heldOutMovies(), m -> dot(u, item.get(m)), m -> false, 10),
           e.getValue());
     }

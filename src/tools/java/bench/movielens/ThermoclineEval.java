@@ -137,8 +137,11 @@ public final class ThermoclineEval {
       }
       exact.addWarm(Ranking.top(split.warmMovies(), m -> dot(u, vectors.get(m)), training::contains, 50), positives);
       if (answer.strategy().equals("personal")) {
-        // The graph against exact search over everything the shards index, without what the node excluded.
+        // The graph against exact search over everything the shards index, without what the node excluded: every
+        // movie the user saw (each training rating was streamed as an impression; the node's user_seen), not only
+        // the newest history GET /v1/users shows.
         Set<Integer> nodeSeen = new HashSet<>(movieIds(byUser.get(user).historyItemIds()));
+        nodeSeen.addAll(training);
         List<Integer> best = Ranking.top(movies, m -> dot(u, vectors.get(m)), nodeSeen::contains, 50);
         Set<Integer> overlap = new HashSet<>(best);
         overlap.retainAll(servedRanking);
