@@ -8,7 +8,6 @@ import actors.RetrievalShard;
 import akka.actor.typed.ActorSystem;
 import akka.cluster.sharding.typed.javadsl.ClusterSharding;
 import embedding.StoreLayout;
-import embedding.TierKind;
 import embedding.TierPolicy;
 import embedding.TierSpec;
 import java.time.Clock;
@@ -198,10 +197,5 @@ public final class TierMigration implements MigrationCoordinator.Work {
 
   private static CompletionStage<Outcome> done(Outcome o) {
     return CompletableFuture.completedFuture(o);
-  }
-
-  /** Whether {@code tier} is the exclusive (hot) tier. */
-  boolean isExclusive(String tier) {
-    return layout.tier(tier).kind() == TierKind.EXCLUSIVE;
   }
 }
