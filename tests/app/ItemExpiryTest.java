@@ -51,8 +51,8 @@ class ItemExpiryTest {
 
   @Test
   void quietItemsExpireAndComeBackWhenShownOrPostedAgain() throws Exception {
-    Instant registered = Instant.now();
     for (String id : List.of("shown", "quiet-1", "quiet-2")) fx.register(id, "video " + id);
+    Instant registered = Instant.now(); // after the last registration answered: every item is older than this
     impression("shown"); // exposure today: not quiet
     Await.until(Duration.ofSeconds(30), () -> fx.item("shown").get("exposures").get("today").asLong(), n -> n >= 1);
     Await.until(Duration.ofSeconds(10), Instant::now, now -> now.isAfter(registered.plusSeconds(3)));
