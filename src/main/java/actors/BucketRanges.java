@@ -123,6 +123,12 @@ public final class BucketRanges {
     return entity(entityId).ask(r -> new BucketRange.RemoveOccupant(opId, row, r), askTimeout);
   }
 
+  /** Sets rows to {@code values} ({@code rows} within the range), resetting their optimizer state if asked. */
+  public CompletionStage<BucketRange.Ack> writeRows(String entityId, String opId, int[] rows, float[] values,
+      boolean resetOptimizer) {
+    return entity(entityId).ask(r -> new BucketRange.WriteRows(opId, rows, values, resetOptimizer, r), askTimeout);
+  }
+
   public CompletionStage<BucketRange.Summary> summary(String entityId) {
     return entity(entityId).ask(BucketRange.GetSummary::new, askTimeout);
   }

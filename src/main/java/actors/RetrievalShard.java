@@ -122,6 +122,12 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
     default CompletionStage<List<IndexedItem>> current(int shard, List<String> itemIds) {
       return CompletableFuture.completedFuture(List.of());
     }
+
+    /**
+     * Items of this shard that were shown (exposure counted) while not in its index: expired items that come back,
+     * but also deleted or never registered ones. Fire and forget: the source handles its own failures.
+     */
+    default void shownWhileAbsent(int shard, List<String> itemIds) {}
   }
 
   /**
@@ -362,7 +368,15 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
 
   private Behavior<Command> onAddPopularity(AddPopularity cmd) {
     long now = System.currentTimeMillis();
-    for (int i = 0; i < cmd.itemIds().size(); i++) catalog.addPopularity(cmd.itemIds().get(i), cmd.amounts()[i], now);
+    List<String> absent = new ArrayList<>();
+    for (int i = 0; i < cmd.itemIds().size(); i++) {
+      String id = cmd.itemIds().get(i);
+      if (catalog.contains(id)) catalog.addPopularity(id, cmd.amounts()[i], now);
+      else absent.add(id);
+    }
+    // Shown while not indexed: an expired item may come back. Only once the rebuild is done (before, absent means
+    // not loaded yet); items this shard holds cost nothing here.
+    if (ready && !absent.isEmpty()) source.shownWhileAbsent(shard, absent);
     return this;
   }
 

@@ -7,6 +7,7 @@ import learner.OnlineLearner;
 import service.FreshnessQueue;
 import service.StreamEffects;
 import service.StoreAdmin;
+import service.MigrationAdmin;
 import service.FusionService;
 import service.RecallService;
 import service.ItemService;
@@ -206,7 +207,9 @@ public final class Node implements AutoCloseable {
     BucketRanges ranges = new BucketRanges(system, layout, settings.http().askTimeout());
     model.UploaderMeans uploaderMeans = new model.UploaderMeans(layout.dim(), m.uploaderMeansMax(),
         m.uploaderMeansWindow());
-    FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans);
+    Settings.Migration migration = Settings.migration(config);
+    FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans,
+        migration.blend(), clock);
     ItemService items = new ItemService(system, new ItemStores(store, membership, interactions), fusion, ranges,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(settings.items().registration());
@@ -216,6 +219,9 @@ public final class Node implements AutoCloseable {
     system.getWhenTerminated().thenRun(graphWork::close);
     RetrievalShard.init(system, settings.retrieval().shards(), settings.retrieval().params(), items, graphWork,
         settings.retrieval().sweep());
+    MigrationAdmin migrations = new MigrationAdmin(system, actors.MigrationCoordinator.init(system,
+        migration.coordinator(), new service.TierMigration(system, items, migration.rules(), clock)),
+        settings.http().askTimeout());
     // The user-ID row is read within recall's shard timeout, like the rest of a recall.
     BucketRanges recallRows = new BucketRanges(system, layout, settings.recall().shardTimeout());
     RecallService.UserRows userRows = !settings.model().userIdRows()
@@ -270,7 +276,7 @@ public final class Node implements AutoCloseable {
         new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes()).route()));
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
-        new AdminRoutes(admin, training, settings.admin().token()).route()));
+        new AdminRoutes(admin, settings.admin().token(), training, migrations).route()));
 
     ServerBinding api = Http.get(system).newServerAt(settings.http().iface(), settings.http().port())
         .bind(apiRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);

@@ -76,6 +76,28 @@ public record Settings(
   /** How the node forms its cluster: Akka Management, Cluster Bootstrap, or the seed nodes (none: alone). */
   public record Cluster(boolean management, boolean bootstrap, List<String> seedNodes) {}
 
+  /**
+   * {@code thermocline.migration}: when runs happen and how they move items ({@code coordinator}), by which rules
+   * ({@code rules}), and how a moved item's served vector blends from old to new ({@code blend}).
+   */
+  public record Migration(actors.MigrationCoordinator.Settings coordinator, service.TierMigration.Rules rules,
+      model.MoveBlend blend) {}
+
+  /** Read apart from {@link #from} so that its section stays a self-contained addition. */
+  public static Migration migration(Config root) {
+    Config m = root.getConfig("thermocline.migration");
+    try {
+      return new Migration(
+          new actors.MigrationCoordinator.Settings(m.getDuration("interval"), m.getInt("batch-size"),
+              m.getInt("max-moves-per-run"), m.getInt("keep-runs"), m.getInt("stop-after-batches")),
+          new service.TierMigration.Rules(m.getDouble("demote-share"), m.getInt("lookback-days"),
+              m.getDuration("expire-after"), m.getInt("reads-in-flight")),
+          new model.MoveBlend(m.getDouble("blend.start-weight"), m.getDuration("blend.window")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
   public static Settings from(Config root) {
     Config c = root.getConfig("thermocline");
     try {

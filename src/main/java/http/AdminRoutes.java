@@ -28,12 +28,17 @@ public final class AdminRoutes extends AllDirectives {
   private final StoreAdmin admin;
   private final Training training;
   private final String token;
+  private final service.MigrationAdmin migrations;
 
-  /** @param training full retraining, or null when the node runs without Kafka (its routes answer 503) */
-  public AdminRoutes(StoreAdmin admin, Training training, String token) {
+  /**
+   * @param training full retraining, or null when the node runs without Kafka (its routes answer 503)
+   * @param migrations tier migration's runs ({@code /admin/migrations}); null: not offered
+   */
+  public AdminRoutes(StoreAdmin admin, String token, Training training, service.MigrationAdmin migrations) {
     this.admin = admin;
     this.training = training;
     this.token = token == null ? "" : token;
+    this.migrations = migrations;
   }
 
   public Route route() {
@@ -44,7 +49,23 @@ public final class AdminRoutes extends AllDirectives {
         path(PathMatchers.segment("training").slash(PathMatchers.segment()), id -> get(() -> answer(trainingRun(id)))),
         path("training", () -> get(() -> answer(trainingRuns()))),
         path(PathMatchers.segment("entities").slash("bucket-range").slash(PathMatchers.segment()),
-            id -> get(() -> answer(bucketRange(id)))))));
+            id -> get(() -> answer(bucketRange(id)))),
+        migrationRoutes())));
+  }
+
+  /** {@code POST /admin/migrations} starts a run (202 with it), {@code GET} lists them, {@code GET …/{runId}}. */
+  private Route migrationRoutes() {
+    if (migrations == null) return reject();
+    return concat(
+        path("migrations", () -> concat(
+            post(() -> answer(migrations.start("manual").thenApply(run ->
+                Json.response(202, MigrationJson.run(run, admin.layout()))))),
+            get(() -> answer(migrations.overview().thenApply(o ->
+                Json.response(200, MigrationJson.overview(o, admin.layout()))))))),
+        path(PathMatchers.segment("migrations").slash(PathMatchers.segment()), runId -> get(() -> answer(
+            migrations.run(runId).thenApply(found -> found.isPresent()
+                ? Json.response(200, MigrationJson.run(found.get(), admin.layout()))
+                : Json.error(404, "no migration run " + runId, null))))));
   }
 
   private Route authorized(java.util.function.Supplier<Route> inner) {
@@ -142,8 +163,12 @@ public final class AdminRoutes extends AllDirectives {
       }
       ObjectNode out = Json.object().put("dim", admin.layout().dim()).put("rowsPerRange", admin.layout().rowsPerRange());
       out.set("tiers", tiers);
-      return Json.response(200, out);
-    });
+      return out;
+    }).thenCompose(out -> migrations == null ? CompletableFuture.completedFuture(Json.response(200, out))
+        : migrations.overview().thenApply(o -> {
+          out.set("migrations", MigrationJson.overview(o, admin.layout()));
+          return Json.response(200, out);
+        }));
   }
 
   private CompletionStage<HttpResponse> bucketRange(String id) {

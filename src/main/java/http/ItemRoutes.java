@@ -98,6 +98,7 @@ public final class ItemRoutes extends AllDirectives {
       embedding.set("meta", Json.array(view.served().meta()));
       embedding.set("final", Json.array(view.served().vector()));
       out.set("embedding", embedding);
+      out.setAll(migration(r, view.served()));
       ObjectNode meta = Json.object();
       ItemRecord.ItemMetadata m = r.metadata();
       meta.put("title", m.title());
@@ -117,6 +118,22 @@ public final class ItemRoutes extends AllDirectives {
       if (!found) throw ApiError.notFound("no item " + id);
       return HttpResponse.create().withStatus(204);
     });
+  }
+
+  /**
+   * Tier migration: {@code expired} while the item is out of recall; {@code move} while its served vector still blends
+   * from its pre-move vector ({@code anchor}, weight {@code anchorWeight}) to its new one ({@code fused}).
+   */
+  private static ObjectNode migration(ItemRecord r, service.FusionService.Served served) {
+    ObjectNode out = Json.object();
+    if (r.expired()) out.put("expired", true).put("expiredAt", r.expiredAt().toString());
+    if (served.anchorWeight() > 0) {
+      ObjectNode move = Json.object().put("movedAt", r.movedAt().toString()).put("anchorWeight", served.anchorWeight());
+      move.set("anchor", Json.array(r.anchor()));
+      move.set("fused", Json.array(served.fused()));
+      out.set("move", move);
+    }
+    return out;
   }
 
   private static ObjectNode placement(ItemRecord r) {

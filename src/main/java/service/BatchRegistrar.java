@@ -222,9 +222,13 @@ final class BatchRegistrar {
     return new BucketRanges.Key(r.tier(), r.row());
   }
 
-  /** Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. */
+  /**
+   * Counting an item in its bucket is one operation per (placement, item): a repeat is a no-op in the range. An
+   * expired item that returns is counted again: its expiry time makes that a new operation.
+   */
   private static String registerOpId(ItemRecord item) {
-    return "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
+    String id = "register:" + item.tier() + ":" + item.row() + ":" + item.itemId();
+    return item.expired() ? id + ":returned-after:" + item.expiredAt().toEpochMilli() : id;
   }
 
   private static void fail(Job job, CompletableFuture<?> failed) {

@@ -12,6 +12,8 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import model.Fusion;
 import model.MetaEncoder;
+import model.MoveBlend;
+import java.time.Clock;
 import model.TextEncoder;
 import model.UploaderMeans;
 import storage.ItemRecord;
@@ -34,6 +36,12 @@ import storage.ItemRecord;
  * counts once per time it is indexed, so items re-indexed often (the ones being learned) weigh more. Node-local
  * memory: in a cluster each node's mean is of the items it indexed, and a restarted node starts without means
  * (no-metadata items get the default row until their uploader's items are indexed there again).
+ *
+ * <p><b>Items that moved between tiers</b> are served {@code w·anchor + (1 − w)·f} ({@link MoveBlend}): the anchor is
+ * their served vector before the move, w falls from 0.8 to 0 over the blend window. It is part of {@link #serve}, so
+ * every path that serves or indexes an item blends the same way; the refresh sweep carries the falling weight into
+ * the index. m is computed the same in every tier, so it stays the item's anchor across tiers. The learner trains f
+ * itself (its own forward pass), not the blend.
  */
 public final class FusionService {
 
@@ -42,8 +50,17 @@ public final class FusionService {
   public static final String FEATURES = "features";
   public static final String PARAMS = "params";
 
-  /** An item's vectors: hash row, metadata vector, served vector and the weight of the hash row. */
-  public record Served(float[] hash, float[] meta, float[] vector, double alpha) {}
+  /**
+   * An item's vectors: hash row, metadata vector, served vector and the weight of the hash row; {@code fused} is
+   * {@code normalise(a·h + (1−a)·m)} and {@code anchorWeight} the weight of the item's pre-move vector in
+   * {@code vector} (0 unless it is moving between tiers, and then {@code vector} = the blend).
+   */
+  public record Served(float[] hash, float[] meta, float[] vector, double alpha, float[] fused, double anchorWeight) {
+    /** An item that is not moving: it is served its fused vector. */
+    public Served(float[] hash, float[] meta, float[] vector, double alpha) {
+      this(hash, meta, vector, alpha, vector, 0);
+    }
+  }
 
   /**
    * Where an item's meta comes from: its feature keys and the rows they live in (features table), or, for an item
@@ -66,10 +83,18 @@ public final class FusionService {
   private final ItemHasher featureHasher;
   private final ItemHasher userHasher;
   private final UploaderMeans uploaderMeans;
+  private final MoveBlend blend;
+  private final Clock clock;
 
   /** @param uploaderMeans this node's means of each uploader's item vectors (dim = the store's) */
   public FusionService(StoreLayout layout, BucketRanges rows, MetaEncoder encoder, TextEncoder text,
       UploaderMeans uploaderMeans) {
+    this(layout, rows, encoder, text, uploaderMeans, MoveBlend.DEFAULT, Clock.systemUTC());
+  }
+
+  /** @param blend how a moved item is blended from its old vector to its new one, by {@code clock}'s time */
+  public FusionService(StoreLayout layout, BucketRanges rows, MetaEncoder encoder, TextEncoder text,
+      UploaderMeans uploaderMeans, MoveBlend blend, Clock clock) {
     this.layout = layout;
     this.rows = rows;
     this.encoder = encoder;
@@ -83,6 +108,12 @@ public final class FusionService {
       throw new IllegalArgumentException("uploaderMeans must have the store's dim " + layout.dim());
     }
     this.uploaderMeans = uploaderMeans;
+    this.blend = java.util.Objects.requireNonNull(blend, "blend");
+    this.clock = java.util.Objects.requireNonNull(clock, "clock");
+  }
+
+  public MoveBlend blend() {
+    return blend;
   }
 
   public MetaEncoder encoder() {
@@ -208,15 +239,23 @@ public final class FusionService {
     }
     return rows.read(keys).thenApply(fetched -> {
       double[] theta = theta(fetched.get(thetaRow()));
+      long now = clock.millis();
       List<Served> out = new ArrayList<>(items.size());
       for (int i = 0; i < items.size(); i++) {
         ItemRecord item = items.get(i);
-        float[] h = fetched.get(hashRow(item));
-        float[] m = meta(item, inputs.get(i), fetched);
-        Fusion.Fused f = Fusion.forward(h, m, theta[tierIndex(item.tier())]);
-        out.add(new Served(h, m, f.vector(), f.alpha()));
+        out.add(served(item, fetched.get(hashRow(item)), meta(item, inputs.get(i), fetched),
+            theta[tierIndex(item.tier())], now));
       }
       return out;
     });
+  }
+
+  /** The one place an item's served vector is made: fusion, then the blend from its anchor while it moves. */
+  Served served(ItemRecord item, float[] h, float[] m, double theta, long nowMillis) {
+    Fusion.Fused f = Fusion.forward(h, m, theta);
+    float[] fused = f.vector();
+    boolean moving = item.anchor() != null && item.movedAt() != null && item.anchor().length == fused.length;
+    double w = !moving ? 0 : blend.anchorWeight(item.movedAt().toEpochMilli(), nowMillis);
+    return new Served(h, m, MoveBlend.mix(item.anchor(), fused, w), f.alpha(), fused, w);
   }
 }

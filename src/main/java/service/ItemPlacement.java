@@ -35,6 +35,13 @@ final class ItemPlacement {
     return hashers.get(entry.name()).bucket(itemId, entry.capacity());
   }
 
+  /** An item's bucket in a hashed tier (its own seed, so tiers do not share collisions). */
+  int bucket(String tier, String itemId) {
+    ItemHasher hasher = hashers.get(tier);
+    if (hasher == null) throw new IllegalArgumentException("not a hashed tier: " + tier);
+    return hasher.bucket(itemId, layout.tier(tier).capacity());
+  }
+
   int shards() {
     return shards;
   }

@@ -67,6 +67,53 @@ public final class ItemService implements RetrievalShard.ItemSource {
     this.clock = clock;
     this.placement = new ItemPlacement(fusion.layout(), shards);
     this.batches = new BatchRegistrar(system, stores, fusion, ranges, placement, askTimeout, clock);
+    this.placements = new TierPlacements(system, ranges, placement, askTimeout);
+  }
+
+  private final TierPlacements placements;
+
+  ItemPlacement placement() {
+    return placement;
+  }
+
+  TierPlacements placements() {
+    return placements;
+  }
+
+  ItemStores stores() {
+    return new ItemStores(store, membership, interactions);
+  }
+
+  BucketRanges ranges() {
+    return ranges;
+  }
+
+  Duration askTimeout() {
+    return askTimeout;
+  }
+
+  /** Expired items shown again come back ({@link #returnExpired}); a failure leaves them for their next showing. */
+  @Override
+  public void shownWhileAbsent(int shard, java.util.List<String> itemIds) {
+    returnExpired(itemIds).whenComplete((ok, failure) -> {
+      if (failure != null) {
+        org.slf4j.LoggerFactory.getLogger(ItemService.class).warn(
+            "bringing back expired items of shard {} failed; they return when shown again: {}", shard, failure.toString());
+      }
+    });
+  }
+
+  /**
+   * Brings back the expired items among {@code itemIds} (they were shown again): registered again from their stored
+   * metadata, which counts them in their bucket and re-indexes them. Items that are live or unknown are left alone.
+   */
+  public CompletionStage<Void> returnExpired(java.util.Collection<String> itemIds) {
+    if (itemIds.isEmpty()) return CompletableFuture.completedFuture(null);
+    return store.findRecent(itemIds).thenCompose(found -> {
+      java.util.List<java.util.Map.Entry<String, ItemRecord.ItemMetadata>> expired = new java.util.ArrayList<>();
+      for (ItemRecord r : found.values()) if (r.expired()) expired.add(java.util.Map.entry(r.itemId(), r.metadata()));
+      return expired.isEmpty() ? CompletableFuture.completedFuture(null) : registerAll(expired);
+    });
   }
 
   /** Where a new item goes: the entry tier, its MurmurHash3 bucket. */
@@ -163,15 +210,13 @@ public final class ItemService implements RetrievalShard.ItemSource {
     return store.find(itemId).thenCompose(found -> {
       if (found.isEmpty()) return CompletableFuture.completedFuture(false);
       ItemRecord item = found.get();
-      BucketRanges.Key row = new BucketRanges.Key(item.tier(), item.row());
       String opId = "unregister:" + item.tier() + ":" + item.row() + ":" + itemId + ":" + item.registeredAt().toEpochMilli();
       return shard(itemId).<RetrievalShard.Done>ask(r -> new RetrievalShard.Delete(itemId, r), askTimeout)
           .thenCompose(ignored -> membership.remove(shardOf(itemId), placement.membershipPart(itemId), itemId))
+          // A hot item gives its slot back; a hashed one its bucket's count (rejected = already uncounted by an
+          // earlier attempt of this delete).
           .thenCompose(ignored -> !item.counted() ? CompletableFuture.<Void>completedFuture(null)
-              : ranges.removeOccupant(ranges.entityOf(row), opId, ranges.rowInRange(row))
-                  .thenAccept(ack -> {
-                    // Rejected = already uncounted by an earlier attempt of this delete.
-                  }))
+              : placements.leave(item, opId))
           .thenCompose(ignored -> store.delete(itemId))
           .thenApply(ignored -> true);
     });
@@ -251,8 +296,10 @@ public final class ItemService implements RetrievalShard.ItemSource {
   /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
   public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
     return store.findRecent(itemIds).thenCompose(found -> {
-      // Deleted meanwhile: nothing to refresh.
-      java.util.List<ItemRecord> records = new java.util.ArrayList<>(found.values());
+      // Deleted meanwhile: nothing to refresh. Expired: out of recall until it is posted or shown again (the learner
+      // may still touch its row through a user's history).
+      java.util.List<ItemRecord> records = new java.util.ArrayList<>();
+      for (ItemRecord r : found.values()) if (!r.expired()) records.add(r);
       if (records.isEmpty()) return CompletableFuture.completedFuture(null);
       return fusion.serveToIndex(records).thenCompose(served -> {
         Map<Integer, java.util.List<RetrievalShard.IndexedItem>> byShard = new HashMap<>();

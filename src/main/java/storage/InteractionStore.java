@@ -46,6 +46,12 @@ public final class InteractionStore {
 
   public record Exposures(long today, long total) {}
 
+  /**
+   * An item's impressions per UTC day since some day, and the last of those days with any impression or positive
+   * interaction (null if none): what tier migration decides on.
+   */
+  public record DailyActivity(Map<LocalDate, Long> impressionsByDay, LocalDate lastActiveDay) {}
+
   private final CqlSession session;
   private final CqlIdentifier keyspace;
   private final PreparedStatement insertHistory;
@@ -56,6 +62,7 @@ public final class InteractionStore {
   private final PreparedStatement addDaily;
   private final PreparedStatement selectDaily;
   private final PreparedStatement selectTotal;
+  private final PreparedStatement selectDays;
 
   public InteractionStore(CqlSession session, String keyspace) {
     this.session = session;
@@ -75,6 +82,8 @@ public final class InteractionStore {
     // of every counter write, while totals are read only by GET /v1/items and a shard's start.
     selectTotal = session.prepare("SELECT sum(impressions) FROM " + keyspace
         + ".item_daily_counts WHERE item_id = ?");
+    selectDays = session.prepare("SELECT day, impressions, positives FROM " + keyspace
+        + ".item_daily_counts WHERE item_id = ? AND day >= ?");
   }
 
   /**
@@ -188,6 +197,22 @@ public final class InteractionStore {
     var today = session.executeAsync(selectDaily.bind(itemId, day)).toCompletableFuture();
     var total = session.executeAsync(selectTotal.bind(itemId)).toCompletableFuture();
     return today.thenCombine(total, (t, a) -> new Exposures(count(t.one()), count(a.one())));
+  }
+
+  /** The item's daily counts from {@code fromDay} (UTC) on. */
+  public CompletionStage<DailyActivity> activity(String itemId, LocalDate fromDay) {
+    return session.executeAsync(selectDays.bind(itemId, fromDay)).thenApply(rs -> {
+      Map<LocalDate, Long> impressions = new LinkedHashMap<>();
+      LocalDate lastActive = null;
+      for (Row r : rs.currentPage()) { // one row per day: a few dozen at most, one page
+        LocalDate day = r.getLocalDate("day");
+        long shown = r.isNull("impressions") ? 0 : r.getLong("impressions");
+        long liked = r.isNull("positives") ? 0 : r.getLong("positives");
+        impressions.put(day, shown);
+        if ((shown > 0 || liked > 0) && (lastActive == null || day.isAfter(lastActive))) lastActive = day;
+      }
+      return new DailyActivity(impressions, lastActive);
+    });
   }
 
   private static long count(Row row) {

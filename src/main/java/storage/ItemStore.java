@@ -42,6 +42,8 @@ public final class ItemStore {
   private final PreparedStatement markCounted;
   private final PreparedStatement selectOne;
   private final PreparedStatement deleteOne;
+  private final PreparedStatement movePlacement;
+  private final PreparedStatement expirePlacement;
   /**
    * Recently found records. An async cache so that an invalidation during a read in flight discards that
    * read's (possibly older) result instead of caching it.
@@ -53,12 +55,22 @@ public final class ItemStore {
     this.recent = cache.maxItems() <= 0 ? null
         : Caffeine.newBuilder().maximumSize(cache.maxItems()).expireAfterWrite(cache.ttl()).buildAsync();
     String cols = "item_id, title, tags, category, uploader_id, created_at, image_vector, tier, bucket, slot, "
+        + "counted, registered_at, updated_at, text_head, anchor, moved_at, expired_at, move_run";
+    String insertCols = "item_id, title, tags, category, uploader_id, created_at, image_vector, tier, bucket, slot, "
         + "counted, registered_at, updated_at, text_head";
-    this.insert = session.prepare("INSERT INTO " + keyspace + ".items (" + cols
+    this.insert = session.prepare("INSERT INTO " + keyspace + ".items (" + insertCols
         + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, false, ?, ?, ?)");
     this.updateMetadata = session.prepare("UPDATE " + keyspace + ".items SET title = ?, tags = ?, category = ?, "
         + "uploader_id = ?, created_at = ?, image_vector = ?, updated_at = ?, text_head = ? WHERE item_id = ?");
-    this.markCounted = session.prepare("UPDATE " + keyspace + ".items SET counted = true WHERE item_id = ?");
+    // Counting an item ends an expiry: it is back in its tier's occupancy.
+    this.markCounted = session.prepare("UPDATE " + keyspace + ".items SET counted = true, expired_at = null "
+        + "WHERE item_id = ?");
+    // IF EXISTS (a lightweight transaction): a plain UPDATE of an item deleted meanwhile would bring back a row
+    // with a placement and nothing else. Moves are rare next to registrations, so the Paxos round is affordable.
+    this.movePlacement = session.prepare("UPDATE " + keyspace + ".items SET tier = ?, bucket = ?, slot = ?, "
+        + "anchor = ?, moved_at = ?, move_run = ? WHERE item_id = ? IF EXISTS");
+    this.expirePlacement = session.prepare("UPDATE " + keyspace + ".items SET tier = ?, bucket = ?, slot = ?, "
+        + "counted = false, expired_at = ?, anchor = null, moved_at = null, move_run = ? WHERE item_id = ? IF EXISTS");
     this.selectOne = session.prepare("SELECT " + cols + " FROM " + keyspace + ".items WHERE item_id = ?");
     this.deleteOne = session.prepare("DELETE FROM " + keyspace + ".items WHERE item_id = ?");
   }
@@ -90,6 +102,13 @@ public final class ItemStore {
         .map(t -> t.getColumn("negatives").isPresent())
         .orElse(true);
     if (!hasNegatives) session.execute("ALTER TABLE " + keyspace + ".learner_state ADD negatives blob");
+    // Tier migration's columns (see ItemRecord).
+    var items = session.refreshSchema().getKeyspace(keyspace).flatMap(k -> k.getTable("items"));
+    for (String[] column : new String[][] {
+        {"anchor", "blob"}, {"moved_at", "timestamp"}, {"expired_at", "timestamp"}, {"move_run", "text"}}) {
+      boolean has = items.map(t -> t.getColumn(column[0]).isPresent()).orElse(true);
+      if (!has) session.execute("ALTER TABLE " + keyspace + ".items ADD " + column[0] + " " + column[1]);
+    }
   }
 
   static List<String> schema(String keyspace, int replicationFactor) {
@@ -125,12 +144,38 @@ public final class ItemStore {
           encode(m.imageVector()), now, encode(textHead), itemId);
       return session.executeAsync(update).thenApply(ignored -> forget(itemId)).thenApply(ignored -> new Registration(
           new ItemRecord(itemId, m, existing.tier(), existing.bucket(), existing.slot(), existing.counted(),
-              existing.registeredAt(), now, textHead), false));
+              existing.registeredAt(), now, textHead, existing.anchor(), existing.movedAt(), existing.expiredAt(),
+              existing.moveRun()), false));
     });
   }
 
   public CompletionStage<Void> markCounted(String itemId) {
     return session.executeAsync(markCounted.bind(itemId)).thenApply(rs -> forget(itemId));
+  }
+
+  /**
+   * Commits a tier move: the item's new row, the anchor it is blended from and when, and the run that moved it.
+   * False if the item was deleted meanwhile.
+   */
+  public CompletionStage<Boolean> move(String itemId, String tier, int bucket, int slot, float[] anchor,
+      Instant movedAt, String runId) {
+    return session.executeAsync(movePlacement.bind(tier, bucket, slot, encode(anchor), movedAt, runId, itemId))
+        .thenApply(rs -> {
+          forget(itemId);
+          return rs.wasApplied();
+        });
+  }
+
+  /**
+   * Commits an expiry: the item leaves its tier's occupancy ({@code counted} false) and waits at {@code bucket} of
+   * {@code tier} (where it starts again when it returns); its metadata stays. False if it was deleted meanwhile.
+   */
+  public CompletionStage<Boolean> expire(String itemId, String tier, int bucket, Instant expiredAt, String runId) {
+    return session.executeAsync(expirePlacement.bind(tier, bucket, -1, expiredAt, runId, itemId))
+        .thenApply(rs -> {
+          forget(itemId);
+          return rs.wasApplied();
+        });
   }
 
   public CompletionStage<Void> delete(String itemId) {
@@ -179,7 +224,8 @@ public final class ItemStore {
     return new ItemRecord(r.getString("item_id"), meta, r.getString("tier"),
         r.isNull("bucket") ? -1 : r.getInt("bucket"), r.isNull("slot") ? -1 : r.getInt("slot"),
         r.getBoolean("counted"), r.getInstant("registered_at"), r.getInstant("updated_at"),
-        decode(r.getByteBuffer("text_head")));
+        decode(r.getByteBuffer("text_head")), decode(r.getByteBuffer("anchor")), r.getInstant("moved_at"),
+        r.getInstant("expired_at"), r.getString("move_run"));
   }
 
   private static ByteBuffer encode(float[] v) {

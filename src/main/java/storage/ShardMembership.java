@@ -47,6 +47,17 @@ public final class ShardMembership {
     return done;
   }
 
+  /** Every item id in one part of a shard (tier migration walks the parts one at a time). */
+  public CompletionStage<List<String>> idsInPart(int shard, int part) {
+    List<String> ids = new ArrayList<>();
+    return session.executeAsync(select.bind(shard, part))
+        .thenCompose(rs -> drain(rs, page -> {
+          ids.addAll(page);
+          return CompletableFuture.completedFuture(null);
+        }, 0))
+        .thenApply(n -> ids);
+  }
+
   private static CompletionStage<Long> drain(AsyncResultSet rs, Function<List<String>, CompletionStage<Void>> sink,
       long seen) {
     List<String> page = new ArrayList<>();

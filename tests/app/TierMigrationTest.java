@@ -1,0 +1,114 @@
+package app;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static testkit.MigrationFixture.floats;
+
+import actors.HotSlotAllocator;
+import akka.cluster.sharding.typed.javadsl.ClusterSharding;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import testkit.MigrationFixture;
+import testkit.TestNodes;
+
+/**
+ * Promotion and demotion with hysteresis on the real Cassandra, through the admin API: hot 1000, medium 100, cold 0
+ * impressions a day, demotion below half. Two items at the same exposure (700) sit in different tiers depending on
+ * where they came from; a promoted item's hot slot starts from its hash row and it is served 0.8·old + 0.2·new.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TierMigrationTest {
+
+  private Node node;
+  private MigrationFixture fx;
+
+  @BeforeAll
+  void start() {
+    node = TestNodes.start(TestNodes.config("tier_migration", Map.of(
+        "thermocline.store.tiers", List.of(
+            Map.of("name", "hot", "kind", "exclusive", "capacity", 64, "seed", 0, "alpha", 0.8,
+                "min-daily-exposure", 1000),
+            Map.of("name", "medium", "kind", "hashed", "capacity", 256, "seed", 1540483477, "alpha", 0.55,
+                "min-daily-exposure", 100),
+            Map.of("name", "cold", "kind", "hashed", "capacity", 1024, "seed", 461845907, "alpha", 0.3,
+                "min-daily-exposure", 0)),
+        "thermocline.migration.batch-size", 2,
+        "thermocline.migration.expire-after", "0 s",
+        "thermocline.retrieval.refresh-period", "0 s")));
+    fx = new MigrationFixture(node);
+  }
+
+  @AfterAll
+  void stop() {
+    if (node != null) node.close();
+  }
+
+  @Test
+  void promotesAndDemotesWithHysteresisAndBlendsTheServedVector() throws Exception {
+    for (String id : List.of("p", "q", "r", "s")) fx.register(id, "video " + id + " about cats");
+    JsonNode pBefore = fx.item("p");
+    assertEquals("cold", pBefore.get("tier").asText());
+
+    // Run 1: p reaches hot, q (700) and r (150) reach medium, s (99) stays just below medium.
+    fx.addImpressions(Map.of("p", 1500L, "q", 700L, "r", 150L, "s", 99L));
+    JsonNode run1 = fx.awaitRun(fx.startRun());
+    assertEquals(Map.of("cold>hot", 1L, "cold>medium", 2L), MigrationFixture.pairs(run1), run1.toString());
+    assertEquals(4, run1.get("scannedItems").asInt());
+    assertEquals("promoted", run1.get("pairs").get(0).get("kind").asText());
+    assertEquals(Map.of("hot", 1L, "medium", 2L, "cold", 1L), fx.occupancy());
+    assertEquals("medium", fx.item("q").get("tier").asText());
+    assertEquals("cold", fx.item("s").get("tier").asText());
+
+    JsonNode p = fx.item("p");
+    assertEquals("hot", p.get("tier").asText());
+    assertTrue(p.has("slot"), p.toString());
+    assertArrayEquals(floats(pBefore.get("embedding").get("hash")), floats(p.get("embedding").get("hash")), 0f,
+        "the hot slot starts from the item's hash row");
+    assertEquals(0.8, p.get("alpha").asDouble(), 1e-6, "the hot tier's fusion weight");
+    // Served: 0.8 of its final vector before the move plus 0.2 of its new one (the weight has fallen by a few
+    // seconds' worth of the 24 h window).
+    JsonNode move = p.get("move");
+    double w = move.get("anchorWeight").asDouble();
+    assertTrue(w > 0.7999 && w <= 0.8, "weight at the start of the move: " + w);
+    float[] old = floats(pBefore.get("embedding").get("final"));
+    float[] fresh = MigrationFixture.fused(p);
+    assertArrayEquals(old, floats(move.get("anchor")), 1e-6f, "the anchor is the item's final vector before the move");
+    assertArrayEquals(fresh, floats(move.get("fused")), 1e-5f);
+    float[] served = floats(p.get("embedding").get("final"));
+    for (int i = 0; i < served.length; i++) assertEquals(0.8 * old[i] + 0.2 * fresh[i], served[i], 2e-4, "element " + i);
+    assertNotEquals(fresh[0], served[0], "not the new vector yet");
+
+    // Run 2: p falls to 700 and r to 60: above half their thresholds, so both stay; q at 700 stays medium.
+    fx.addImpressions(Map.of("p", -800L, "r", -90L));
+    JsonNode run2 = fx.awaitRun(fx.startRun());
+    assertEquals(Map.of(), MigrationFixture.pairs(run2), run2.toString());
+    assertEquals("hot", fx.item("p").get("tier").asText());
+    assertEquals("medium", fx.item("q").get("tier").asText(), "the same exposure as p, a different tier");
+
+    // Run 3: p falls to 400 (< 500) and r to 30 (< 50): both demoted, p to medium (it still meets 100).
+    fx.addImpressions(Map.of("p", -300L, "r", -30L));
+    JsonNode run3 = fx.awaitRun(fx.startRun());
+    assertEquals(Map.of("hot>medium", 1L, "medium>cold", 1L), MigrationFixture.pairs(run3), run3.toString());
+    for (JsonNode pair : run3.get("pairs")) assertEquals("demoted", pair.get("kind").asText());
+    assertEquals("medium", fx.item("p").get("tier").asText());
+    assertEquals("cold", fx.item("r").get("tier").asText());
+    assertEquals(Map.of("hot", 0L, "medium", 2L, "cold", 2L), fx.occupancy());
+    HotSlotAllocator.Allocation slot = ClusterSharding.get(node.system())
+        .entityRefFor(HotSlotAllocator.TYPE_KEY, "0")
+        .<HotSlotAllocator.Allocation>ask(r -> new HotSlotAllocator.Lookup("p", r), Duration.ofSeconds(10))
+        .toCompletableFuture().join();
+    assertEquals(HotSlotAllocator.Status.NOT_FOUND, slot.status(), "demotion frees the hot slot");
+
+    // All runs, per pair, on /admin/tiers.
+    JsonNode migrations = fx.admin("GET", "/admin/tiers", 200).get("migrations");
+    assertEquals(Map.of("cold>hot", 1L, "cold>medium", 2L, "hot>medium", 1L, "medium>cold", 1L),
+        MigrationFixture.pairs(migrations), migrations.toString());
+    assertEquals(run3.get("runId").asText(), migrations.get("last").get("runId").asText());
+    fx.admin("GET", "/admin/migrations/m-99", 404);
+  }
+}
