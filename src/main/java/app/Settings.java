@@ -125,7 +125,8 @@ public record Settings(
           learner(c),
           new Freshness(c.getDuration("learner.freshness-interval"), c.getInt("learner.freshness-max-pending")),
           new learner.FullRetraining.Settings(c.getDuration("training.window"), c.getInt("training.epochs"),
-              c.getInt("training.batch-positives"), c.getInt("training.max-positives")),
+              c.getInt("training.batch-positives"), c.getInt("training.max-positives"),
+              (float) c.getDouble("training.tau")),
           new Cluster(c.getBoolean("cluster.management"), c.getBoolean("cluster.bootstrap"),
               root.getStringList("akka.cluster.seed-nodes")));
     } catch (IllegalArgumentException e) {

@@ -50,13 +50,14 @@ public final class FullRetraining implements Training, AutoCloseable {
   private static final int KEPT_RUNS = 20;
 
   /** {@code thermocline.training}: the default window and epochs, positives per applied batch, memory cap. */
-  public record Settings(Duration window, int epochs, int batchPositives, int maxPositives) {
+  public record Settings(Duration window, int epochs, int batchPositives, int maxPositives, float tau) {
     public Settings {
       if (window.isNegative() || window.isZero()) throw new IllegalArgumentException("training.window must be > 0");
       if (epochs < 1) throw new IllegalArgumentException("training.epochs must be >= 1, got " + epochs);
       if (batchPositives < 1) {
         throw new IllegalArgumentException("training.batch-positives must be >= 1, got " + batchPositives);
       }
+      if (!(tau > 0)) throw new IllegalArgumentException("training.tau must be > 0, got " + tau);
       if (maxPositives < 1) {
         throw new IllegalArgumentException("training.max-positives must be >= 1, got " + maxPositives);
       }
@@ -83,14 +84,14 @@ public final class FullRetraining implements Training, AutoCloseable {
   public FullRetraining(Settings settings, LearnerSettings learner, LearnerDependencies deps, Source source,
       Clock clock) {
     this.settings = settings;
-    this.learner = learner;
+    this.learner = learner.withTau(settings.tau());
     this.deps = deps;
     this.source = source;
     this.clock = clock;
     this.tower = new UserTower(deps.fusion().layout().dim(), learner.history().halfLife());
     this.runner = Executors.newSingleThreadExecutor(r -> daemon(r, "full-retraining"));
     this.stepExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "full-retraining-step"));
-    this.assembly = new BatchAssembly(learner, deps, "full-retraining", new LearnerCounters(), stepExecutor);
+    this.assembly = new BatchAssembly(this.learner, deps, "full-retraining", new LearnerCounters(), stepExecutor);
   }
 
   private static Thread daemon(Runnable r, String name) {

@@ -22,6 +22,12 @@ public record LearnerSettings(boolean enabled, String groupSuffix, float tau, in
     }
   }
 
+  /** The same settings learning at temperature {@code tau} (full retraining has a temperature of its own). */
+  public LearnerSettings withTau(float tau) {
+    return new LearnerSettings(enabled, groupSuffix, tau, batchSize, batchWindow, softmaxBatch, extraNegatives,
+        negativePool, estimatorDepth, estimatorWidth, failAfterBatches, userIdRows, historyGradient, history);
+  }
+
   /**
    * The users' recent positives of the user side ({@code thermocline.learner.history}); decayed with recall's
    * half-life so that training and serving build the same history mean.

@@ -35,13 +35,13 @@ public final class OfflineLearner {
       boolean userIdRows, int batchPositives, int groupSize, Duration halfLife, int historyPerUser, int passes,
       double likeThreshold, float initialAccumulator) {
     /**
-     * The bench's node: the defaults (application.conf: τ 0.1, rate 0.05, Adagrad accumulators from 0.001, cold a
+     * The bench's node: the defaults (application.conf: τ 0.05 online and 0.1 in full retraining, rate 0.05, Adagrad accumulators from 0.001, cold a
      * 0.3, no user-ID rows, groups of 128, 50 positives of history) with the bench's history half-life of 365 d.
      * Batches of 512 positives: what the node's 1 s batch window cuts from a partition at the benchmark's stream
      * rate (~1,000 records, about half of them positives), and what full retraining applies per batch.
      */
     public static Settings nodeDefaults() {
-      return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(365), 50, 1, 4.0, 0.001f);
+      return new Settings(0.05f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(365), 50, 1, 4.0, 0.001f);
     }
 
     public Settings withInitialAccumulator(float v) {
@@ -128,6 +128,8 @@ public final class OfflineLearner {
   /** A positive's history includes the user's earlier positives of its own batch (the node does). */
   private final boolean inBatchHistory;
   private double thetaAccumulator;
+  /** The temperature of the steps being taken: the settings' online, full retraining's own. */
+  private float stepTau;
   private long batches;
 
   /**
@@ -171,6 +173,7 @@ public final class OfflineLearner {
     frequency = new FrequencyEstimator(4, 2048, 0x51ed2701, 0.05, 1e-6);
     tower = new UserTower(DIM, s.halfLife());
     theta = Fusion.thetaFor(s.startAlpha());
+    stepTau = s.tau();
   }
 
   /** Learns from the training stream's likes, in time order, {@code passes} times. */
@@ -220,6 +223,14 @@ public final class OfflineLearner {
    * user's newest event, as recall builds it).
    */
   public OfflineLearner retrain(int epochs, long seed) {
+    return retrain(epochs, seed, TRAINING_TAU);
+  }
+
+  /** The node's {@code training.tau}. */
+  public static final float TRAINING_TAU = 0.1f;
+
+  public OfflineLearner retrain(int epochs, long seed, float tau) {
+    stepTau = tau;
     List<Rating> likes = new ArrayList<>(split.training().stream().filter(r -> r.rating() >= s.likeThreshold()).toList());
     Map<Integer, List<Rating>> byUser = new HashMap<>();
     for (Rating r : likes) byUser.computeIfAbsent(r.userId(), u -> new ArrayList<>()).add(r);
@@ -280,7 +291,7 @@ public final class OfflineLearner {
       if (windowHistory == null && inBatchHistory) remember((ArrayDeque<Rating>) h, r); // later examples of the batch see it, as in the node
     }
     if (windowHistory == null && !inBatchHistory) for (Rating r : batch) remember(histories.get(r.userId()), r);
-    OnlineStep.Gradients g = new OnlineStep(DIM, s.tau(), new double[] {theta}, s.logQ() ? frequency : null)
+    OnlineStep.Gradients g = new OnlineStep(DIM, stepTau, new double[] {theta}, s.logQ() ? frequency : null)
         .computeGrouped(new OnlineStep.Step(inputs, examples, null), s.groupSize());
     apply(items, batch, g, historyItems, historyWeights);
     batches++;
