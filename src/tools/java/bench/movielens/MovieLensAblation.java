@@ -31,7 +31,7 @@ public final class MovieLensAblation {
         new Change("bench node settings (offline replica)", s -> s, n),
         new Change("untrained (no pass)", s -> s.withPasses(0), n),
         new Change("no logQ correction", s -> s.withLogQ(false), n),
-        new Change("τ 0.1 (earlier default)", s -> s.withTau(0.1f), n),
+        new Change("τ 0.05", s -> s.withTau(0.05f), n),
         new Change("τ 0.2", s -> s.withTau(0.2f), n),
         new Change("learning rate 0.02", s -> s.withLearningRate(0.02f), n),
         new Change("learning rate 0.15", s -> s.withLearningRate(0.15f), n),
