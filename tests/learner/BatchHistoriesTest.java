@@ -120,13 +120,7 @@ class BatchHistoriesTest {
     ItemRecord cold = item("cold-item", "cold", 9, -1);
     Set<BucketRanges.Key> keys = new HashSet<>();
     batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
-    SplittableRandom random = new SplittableRandom(3);
-    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
-    for (BucketRanges.Key k : keys) {
-      float[] row = new float[DIM];
-      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.1f;
-      fetched.put(k, row);
-    }
+    Map<BucketRanges.Key, float[]> fetched = randomRows(keys, new SplittableRandom(3), 0.1f);
     double[] theta = {0.7, -0.4};
     float[] fHot = Fusion.forward(fetched.get(fusion.hashRow(hot)), fusion.meta(hot, fusion.metaInputs(hot.metadata()),
         fetched), theta[0]).vector();
@@ -153,12 +147,7 @@ class BatchHistoriesTest {
     Set<BucketRanges.Key> keys = new HashSet<>();
     batch.addRows(Map.of("hot-item", hot, "cold-item", cold), keys);
     SplittableRandom random = new SplittableRandom(3);
-    Map<BucketRanges.Key, float[]> fetched = new java.util.HashMap<>();
-    for (BucketRanges.Key k : keys) {
-      float[] row = new float[DIM];
-      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * 0.3f;
-      fetched.put(k, row);
-    }
+    Map<BucketRanges.Key, float[]> fetched = randomRows(keys, random, 0.3f);
     double[] theta = {0.7, -0.4};
     float[] c = new float[DIM];
     for (int i = 0; i < DIM; i++) c[i] = (float) random.nextGaussian();
@@ -231,6 +220,18 @@ class BatchHistoriesTest {
     float[] expected = tower.historyVector(List.of(new UserTower.Signal(f.apply("b"), 1, now - 2 * HOUR),
         new UserTower.Signal(f.apply("c"), 1, now - HOUR)), now);
     assertArrayEquals(expected, batch.mean(d, fetched, theta), 1e-7f, "b and c: a fell out");
+  }
+
+  /** A row of N(0, std²) values for every key: the rows a batch's read would bring. */
+  private static Map<BucketRanges.Key, float[]> randomRows(Set<BucketRanges.Key> keys, SplittableRandom random,
+      float std) {
+    Map<BucketRanges.Key, float[]> rows = new java.util.HashMap<>();
+    for (BucketRanges.Key k : keys) {
+      float[] row = new float[DIM];
+      for (int i = 0; i < DIM; i++) row[i] = (float) random.nextGaussian() * std;
+      rows.put(k, row);
+    }
+    return rows;
   }
 
   private static Positive positive(String user, String item, double weight, long ts, long offset) {
