@@ -104,23 +104,19 @@ class FullRetrainingTest {
     JsonNode started = call("POST", admin("/admin/training/full"), "{\"epochs\": 15}", 202);
     String runId = started.get("runId").asText();
     assertEquals(409, status("POST", admin("/admin/training/full"), "{}"), "one run at a time");
-    int recalls = 0;
-    JsonNode run;
-    while (true) {
+    java.util.concurrent.atomic.AtomicInteger recalls = new java.util.concurrent.atomic.AtomicInteger();
+    JsonNode run = Await.until(Duration.ofSeconds(180), () -> {
       JsonNode answer = call("POST", api("/v1/recall"), "{\"userId\": \"a-user-0\", \"k\": 10}", 200);
       assertEquals(10, answer.get("items").size(), answer.toString());
-      recalls++;
-      run = call("GET", admin("/admin/training/" + runId), null, 200);
-      String state = run.get("state").asText();
-      if (!state.equals("reading") && !state.equals("training")) break;
-      Thread.sleep(100);
-    }
+      recalls.incrementAndGet();
+      return call("GET", admin("/admin/training/" + runId), null, 200);
+    }, r -> !r.get("state").asText().equals("reading") && !r.get("state").asText().equals("training"));
     assertEquals("done", run.get("state").asText(), run.toString());
     assertEquals(positives, run.get("positives").asLong(), "every like of the window, each once per epoch");
     assertEquals(15L * positives, run.get("examplesTotal").asLong());
     assertEquals(run.get("examplesTotal").asLong(), run.get("examplesDone").asLong());
     assertTrue(run.get("loss").isNumber(), run.toString());
-    assertTrue(recalls > 1, "recall answered while the run went on");
+    assertTrue(recalls.get() > 1, "recall answered while the run went on");
     assertEquals(runId, call("GET", admin("/admin/training"), null, 200).get("runs").get(0).get("runId").asText());
 
     double after = groupAuc();
