@@ -6,7 +6,6 @@ import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -39,20 +38,9 @@ final class LearnBench {
         Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.name"), System.getProperty("java.version"));
     Path dir = Path.of(o.dir).toAbsolutePath();
     StoreBench.wipe(dir);
-    Map<String, Object> c = new HashMap<>();
-    c.put("thermocline.data-dir", dir.toString());
-    c.put("thermocline.http.port", 0);
-    c.put("thermocline.admin.port", 0);
-    int[] ports = infra.FreePorts.pick(4); // beside a running node on the default ports
-    c.put("thermocline.cassandra.embedded-cql-port", ports[0]);
-    c.put("thermocline.cassandra.embedded-storage-port", ports[1]);
-    c.put("thermocline.kafka.embedded-port", ports[2]);
-    c.put("thermocline.kafka.embedded-controller-port", ports[3]);
-    c.put("thermocline.cluster.management", false);
+    Map<String, Object> c = BenchNodes.settings(dir);
     c.put("thermocline.model.text-encoder", o.textEncoder);
     c.put("thermocline.learner.batch-size", o.batch);
-    c.put("akka.remote.artery.canonical.port", 0);
-    c.put("akka.loglevel", "WARNING");
     Config config = ConfigFactory.parseMap(c).withFallback(ConfigFactory.load());
     System.out.printf("starting a node (embedded Cassandra and Kafka) under %s …%n", dir);
     try (Node node = Node.start(config)) {

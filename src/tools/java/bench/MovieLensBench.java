@@ -211,18 +211,7 @@ final class MovieLensBench {
 
   /** A node of its own beside anything running: fresh data folder, free ports; --set on top. */
   private Config nodeConfig(Path dir) {
-    Map<String, Object> c = new HashMap<>();
-    c.put("thermocline.data-dir", dir.toString());
-    c.put("thermocline.http.port", 0);
-    c.put("thermocline.admin.port", 0);
-    int[] ports = infra.FreePorts.pick(4);
-    c.put("thermocline.cassandra.embedded-cql-port", ports[0]);
-    c.put("thermocline.cassandra.embedded-storage-port", ports[1]);
-    c.put("thermocline.kafka.embedded-port", ports[2]);
-    c.put("thermocline.kafka.embedded-controller-port", ports[3]);
-    c.put("thermocline.cluster.management", false);
-    c.put("akka.remote.artery.canonical.port", 0);
-    c.put("akka.loglevel", "WARNING");
+    Map<String, Object> c = BenchNodes.settings(dir);
     // MovieLens users rate in sittings years apart, not in a daily feed: the product's 1 d half-life would make a
     // user their last sitting. The ablation prints 1 d beside it.
     c.put("thermocline.recall.history-half-life", "365 d");
