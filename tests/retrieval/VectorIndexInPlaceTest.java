@@ -76,21 +76,51 @@ class VectorIndexInPlaceTest {
     index.delete("i9");
     assertEquals(1, index.drifted(), "a deleted item is no longer drifted");
     assertNull(index.vector("i9"));
-    assertFalse(index.compactIfNeeded(), "1 of 499 drifted and 1 retired: below the maintenance share");
+    assertTrue(index.compactIfNeeded(), "1 of 499 drifted and 1 retired, below the rebuild share: re-linked alone");
+    assertEquals(0, index.drifted());
+    assertEquals(2, index.deletedNodes(), "the deleted item's node and i7's old one");
+    assertFalse(index.compactIfNeeded(), "nothing drifted, 2 of 501 retired: nothing to do");
 
     int before = index.deletedNodes();
     float[] far = new float[dim];
     far[dim - 1] = 1;
     index.upsert("i3", far);
     assertEquals(before + 1, index.deletedNodes(), "a jump re-links at once");
-    assertEquals(1, index.drifted());
+    assertEquals(0, index.drifted());
     assertEquals("i3", index.search(far, 1, 50, null).get(0).itemId());
     // Through update the same jump stays in place and counts as drift.
     float[] back = new float[dim];
     back[0] = 1;
     index.update("i3", back);
     assertEquals(before + 1, index.deletedNodes());
-    assertEquals(2, index.drifted());
+    assertEquals(1, index.drifted());
+  }
+
+  @Test
+  void driftedItemsBelowTheRebuildShareAreReLinkedOneByOne() {
+    int dim = 8;
+    int n = 2000;
+    VectorIndex index = indexOf(n, dim, 7);
+    // 5 % of the items (below the 10 % rebuild share) move in place far from where they were linked.
+    SplittableRandom rnd = new SplittableRandom(8);
+    int moved = n / 20;
+    for (int i = 0; i < moved; i++) {
+      float[] v = new float[dim];
+      for (int d = 0; d < dim; d++) v[d] = (float) rnd.nextGaussian();
+      index.update("i" + (i * 20), v);
+    }
+    int drifted = index.drifted();
+    assertTrue(drifted > moved / 2 && drifted <= moved, "drifted " + drifted);
+    int rounds = 0;
+    while (index.compactIfNeeded()) rounds++;
+    assertEquals(0, index.drifted());
+    assertEquals(drifted, index.deletedNodes(), "one retired node per re-linked item, no rebuild");
+    assertTrue(rounds >= (drifted + VectorIndex.RELINK_BATCH - 1) / VectorIndex.RELINK_BATCH, "rounds " + rounds);
+    assertEquals(n, index.size());
+    for (int i = 0; i < moved; i++) {
+      String id = "i" + (i * 20);
+      assertEquals(id, index.search(index.vector(id), 1, 40, null).get(0).itemId(), "re-linked for its vector");
+    }
   }
 
   @Test

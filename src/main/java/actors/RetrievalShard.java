@@ -179,6 +179,8 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
   private final ShardCatalog catalog;
   private boolean ready;
   private boolean compacting;
+  /** Graph swaps already logged: a round that only re-linked drifted items is not worth a line. */
+  private long loggedSwaps;
   private long rebuilt;
   private final java.util.concurrent.Executor graphWork;
   private final ItemSource source;
@@ -437,8 +439,11 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
       getContext().getLog().warn("retrieval shard {}: compaction failed, serving the old graph: {}", shard,
           done.error());
     } else if (done.compacted()) {
-      getContext().getLog().info("retrieval shard {} rebuilt or compacted its graph: {} items, {} deleted nodes and "
-          + "{} drifted items left", shard, catalog.size(), catalog.deletedNodes(), catalog.drifted());
+      if (catalog.graphSwaps() != loggedSwaps) {
+        loggedSwaps = catalog.graphSwaps();
+        getContext().getLog().info("retrieval shard {} rebuilt or compacted its graph: {} items, {} deleted nodes and "
+            + "{} drifted items left", shard, catalog.size(), catalog.deletedNodes(), catalog.drifted());
+      }
       compactIfNeeded(); // what changed meanwhile may call for another round, with no message to trigger it
     }
     return this;

@@ -112,6 +112,11 @@ public final class ShardCatalog implements RefreshSweep.Ids {
     return index.drifted();
   }
 
+  /** See {@link VectorIndex#graphSwaps}. */
+  public long graphSwaps() {
+    return index.graphSwaps();
+  }
+
   /** See {@link VectorIndex#graphRecall}. */
   public double graphRecall(int queries, int k, int ef, long seed) {
     return index.graphRecall(queries, k, ef, seed);

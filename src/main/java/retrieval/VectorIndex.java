@@ -95,11 +95,14 @@ public final class VectorIndex implements AutoCloseable {
   static final float RELINK_BELOW_COSINE = 0.99f;
   /** Below this cosine a move re-links at once: a jump (new metadata, a reset row), not a learned drift. */
   static final float RELINK_NOW_BELOW_COSINE = 0.9f;
+  /** Drifted items re-linked per round of graph upkeep ({@link #compactIfNeeded}) below the rebuild share. */
+  static final int RELINK_BATCH = 256;
   /** Ordinal → the vector its edges were chosen for, for items updated in place since (writer-only). */
   private final java.util.Map<Integer, float[]> linkedVectors = new java.util.HashMap<>();
   /** Ordinals that drifted past RELINK_BELOW_COSINE since they were linked (writer-only); see {@link #rebuild}. */
   private final java.util.LinkedHashSet<Integer> drifted = new java.util.LinkedHashSet<>();
   private volatile int driftedCount;
+  private volatile long graphSwaps; // written under compactLock
 
   /** One graph and what searching it needs; replaced as a whole by compaction. */
   private static final class Generation {
@@ -198,6 +201,11 @@ public final class VectorIndex implements AutoCloseable {
   /** Items that drifted past {@link #RELINK_BELOW_COSINE} from their links since the graph was built. */
   public int drifted() {
     return driftedCount;
+  }
+
+  /** Rebuilds and compactions that swapped in a new graph, since the index was made (re-links not counted). */
+  public long graphSwaps() {
+    return graphSwaps;
   }
 
   /** Gives the item a new node linked for {@code v}, retiring {@code previous} if any. Under the write lock. */
@@ -463,23 +471,62 @@ public final class VectorIndex implements AutoCloseable {
 
   /**
    * Rebuilds the graph when drifted items make up at least {@link IndexParams#compactDeletedFraction()} of the
-   * live ones (see {@link #rebuild}); else compacts when retired nodes make up that share of the graph.
+   * live ones (see {@link #rebuild}); else compacts when retired nodes make up that share of the graph; else
+   * re-links a batch of the drifted items ({@link #relinkDrifted}).
    *
-   * @return whether it rebuilt or compacted (false also when another one is already running)
+   * @return whether it rebuilt, compacted or re-linked (false also when another one is already running), so a
+   *     caller that repeats it while true leaves no drifted item behind
    */
   public boolean compactIfNeeded() {
     int retired = current.retired.get();
     boolean rebuild = driftedCount > 0 && driftedCount >= params.compactDeletedFraction() * size();
     boolean compact = retired > 0 && retired >= params.compactDeletedFraction() * (size() + retired);
-    if (!rebuild && !compact) return false;
+    if (!rebuild && !compact && driftedCount == 0) return false;
     if (!compactLock.tryLock()) return false;
     try {
+      if (!rebuild && !compact) return relinkDrifted(RELINK_BATCH) > 0;
       if (rebuild) rebuild();
       else compact();
+      graphSwaps++;
       return true;
     } finally {
       compactLock.unlock();
     }
+  }
+
+  /**
+   * Re-links up to {@code max} drifted items (those that drifted first go first) for their current vectors: a
+   * new node each, the old one retired for the next compaction. Between rebuilds this keeps the graph following
+   * the vectors: a drifted item costs one insertion here, where waiting for the rebuild that a drifted share of
+   * {@link IndexParams#compactDeletedFraction()} triggers leaves it hard to find meanwhile and then costs an
+   * insertion for every item of the shard. Takes the write lock per item, so the writer waits one insertion at
+   * most.
+   *
+   * @return how many items it re-linked
+   */
+  public int relinkDrifted(int max) {
+    int done = 0;
+    while (done < max) {
+      writeLock.lock();
+      try {
+        ensureOpen();
+        var first = drifted.iterator();
+        if (!first.hasNext()) return done;
+        int ord = first.next();
+        String itemId = slots.id(ord);
+        if (itemId == null) { // retired meanwhile
+          first.remove();
+          driftedCount = drifted.size();
+          continue;
+        }
+        float[] now = ((float[]) slots.getVector(ord).get()).clone();
+        link(itemId, VECTORS.createFloatVector(now), ord); // retires ord, which leaves drifted and linkedVectors
+        done++;
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    return done;
   }
 
   /**
