@@ -295,7 +295,11 @@ public final class Node implements AutoCloseable {
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
         new MetricsRoutes(scrape).route(),
-        new AdminRoutes(admin, settings.admin().token(), training, migrations).route()));
+        new AdminRoutes(admin, settings.admin().token(), training, migrations).with(new http.OperatorRoutes(
+            new service.ShardingAdmin(system, ranges, settings.retrieval().shards(), migrations,
+                settings.http().askTimeout()),
+            new service.StoreTransfer(system, items, ranges, new ItemRequests(settings.imageVectorDim()),
+                settings.http().askTimeout()))).route()));
 
     ServerBinding api = Http.get(system).newServerAt(settings.http().iface(), settings.http().port())
         .bind(apiRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
