@@ -131,6 +131,9 @@ class ExportImportTest {
     assertTrue(kinds.get("item") >= ITEMS, kinds.toString());
     assertEquals(1, rowTables.get("params"), "the one learned param row, not the table's untouched rows");
     assertTrue(rowTables.get("cold") >= 1, rowTables.toString());
+    String[] params = send(source.adminPort(), "GET", "/admin/export?tier=params", null).body().split("\n");
+    assertEquals(2, params.length, "one table: the header and its one changed row");
+    assertEquals("params", JSON.readTree(params[1]).get("table").asText());
     Path file = TestServers.newDir("export").resolve("store.ndjson");
     Files.writeString(file, export.body());
 

@@ -37,14 +37,15 @@ public final class OperatorRoutes extends AllDirectives {
         path(PathMatchers.segment("entities").slash(PathMatchers.segment()).slash(PathMatchers.segment()),
             (type, id) -> get(() -> answer(sharding.entity(type, id)
                 .thenApply(summary -> Json.response(200, Json.MAPPER.valueToTree(summary)))))),
-        path("export", () -> get(() -> parameterOptional("table", table -> {
+        // ?tier= is the name API.md first gave the parameter (a tier is one of the tables): still understood.
+        path("export", () -> get(() -> parameterOptional("table", table -> parameterOptional("tier", tier -> {
           try {
             return complete(HttpResponse.create().withEntity(
-                HttpEntities.createChunked(NDJSON, transfer.export(table.orElse(null)))));
+                HttpEntities.createChunked(NDJSON, transfer.export(table.or(() -> tier).orElse(null)))));
           } catch (RuntimeException e) {
             return complete(Errors.toResponse(e));
           }
-        }))),
+        })))),
         path("import", () -> post(() -> withoutSizeLimit(() -> extractDataBytes(bytes ->
             answer(transfer.importFrom(bytes).thenApply(imported -> Json.response(200, Json.object()
                 .put("items", imported.items()).put("rows", imported.rows()))))))))
