@@ -79,7 +79,9 @@ class MetricsTest {
 
   @Test
   void jvmSeriesAreThereWhenAsked() throws Exception {
-    assertTrue(scrape(new Metrics(Duration.ofHours(1)).withJvm()).has("jvm_memory_used_bytes"));
+    PrometheusText p = scrape(new Metrics(Duration.ofHours(1)).withJvm());
+    assertTrue(p.has("jvm_memory_used_bytes") && p.has("jvm_gc_collection_seconds"), p.families().keySet().toString());
+    assertTrue(p.has("process_cpu_seconds_total"), p.families().keySet().toString());
   }
 
   @Test

@@ -207,15 +207,18 @@ public final class Metrics {
   /** Records behind per partition: end offset minus the group's committed (or the learner's applied) offset. */
   public record Lag(String group, String topic, int partition, long records) {}
 
-  /** Replaces the lag series (partitions come and go with topics and groups). */
-  public void setConsumerLag(List<Lag> lags) {
+  /**
+   * Replaces the lag series (partitions come and go with topics and groups). Synchronized with {@link #writeText}:
+   * two scrapes at once must not write a series list half cleared.
+   */
+  public synchronized void setConsumerLag(List<Lag> lags) {
     consumerLag.clear();
     for (Lag l : lags) {
       consumerLag.labelValues(l.group(), l.topic(), Integer.toString(l.partition())).set(l.records());
     }
   }
 
-  public void setLearnerLag(List<Lag> lags) {
+  public synchronized void setLearnerLag(List<Lag> lags) {
     learnerLag.clear();
     for (Lag l : lags) learnerLag.labelValues(Integer.toString(l.partition())).set(l.records());
   }
@@ -227,7 +230,7 @@ public final class Metrics {
   }
 
   /** The registry's series in the Prometheus text format (version 0.0.4). */
-  public void writeText(OutputStream out) throws IOException {
+  public synchronized void writeText(OutputStream out) throws IOException {
     PrometheusTextFormatWriter.create().write(out, registry.scrape());
   }
 
