@@ -100,11 +100,15 @@ class MetricsEndpointTest {
       call("POST", "/v1/recall", "{\"userId\": \"mu\", \"k\": 5}", 200);
       return scrape();
     }, p -> p.sum("thermocline_item_clicks_total", l -> l.get("age").equals("new")) >= 5
+        && p.sum("thermocline_item_impressions_total", l -> l.get("age").equals("all")) >= 20
         && p.sum("thermocline_learner_deltas_applied_total") > 0
-        && p.sum("thermocline_dead_letters_total") >= 1
+        && p.sum("thermocline_dead_letters_total") >= 2 // the pipeline's and the learner's, each in its time
         && p.sum("thermocline_recalls_total", l -> l.get("strategy").equals("personal")) > 0
         && p.sum("thermocline_learner_lag_records") == 0
-        && p.has("thermocline_served_vector_staleness_seconds")); // after the next re-index round
+        && p.has("thermocline_served_vector_staleness_seconds") // after the next re-index round
+        // a group has lag once it committed: after its batch's exposure window is written, so a moment later
+        && p.samples("thermocline_consumer_lag_records").stream()
+            .anyMatch(s -> s.labels().get("group").equals("metrics-scrape-interactions")));
 
     // Counters moved between the two scrapes.
     assertTrue(after.sum("thermocline_recalls_total") > before.sum("thermocline_recalls_total"));
