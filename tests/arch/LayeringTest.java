@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
 
   private static final String[] ALL = {"cli", "bench", "simulation", "app", "http", "learner", "service",
-      "actors", "storage", "streams", "embedding", "model", "retrieval", "infra"};
+      "actors", "storage", "streams", "embedding", "model", "retrieval", "infra", "metrics"};
 
   private static JavaClasses classes;
 
@@ -43,7 +43,7 @@ class LayeringTest {
         .layer("Learner").definedBy("learner..")
         .layer("Services").definedBy("service..")
         .layer("Stores").definedBy("actors..", "storage..", "streams..")
-        .layer("Core").definedBy("embedding..", "model..", "retrieval..", "infra..")
+        .layer("Core").definedBy("embedding..", "model..", "retrieval..", "infra..", "metrics..")
         .whereLayer("Tools").mayNotBeAccessedByAnyLayer()
         .whereLayer("Wiring").mayOnlyBeAccessedByLayers("Tools")
         .whereLayer("Http").mayOnlyBeAccessedByLayers("Wiring", "Tools")
@@ -60,7 +60,7 @@ class LayeringTest {
 
   @Test
   void theNumericCoreIsFreeOfAkka() {
-    noClasses().that().resideInAnyPackage("embedding..", "model..", "retrieval..")
+    noClasses().that().resideInAnyPackage("embedding..", "model..", "retrieval..", "metrics..")
         .should().dependOnClassesThat().resideInAnyPackage("akka..")
         .check(classes);
   }

@@ -53,6 +53,11 @@ public final class BucketRange
   /** Reads rows (indices within the range). */
   public record ReadRows(int[] rows, ActorRef<RowsRead> replyTo) implements Command {}
 
+  /** Rows (within the range) whose values are no longer their initial ones: what an export carries. */
+  public record GetChangedRows(ActorRef<ChangedRows> replyTo) implements Command {}
+
+  public record ChangedRows(String entityId, int[] rows) implements CborSerializable {}
+
   /** Applies one batch of gradients with row-wise Adagrad; {@code gradients} is rows.length × dim, row-major. */
   public record ApplyDeltas(String opId, int[] rows, float[] gradients, ActorRef<Ack> replyTo) implements Command {}
 
@@ -220,6 +225,8 @@ public final class BucketRange
         .onCommand(AddOccupants.class, this::onAddOccupants)
         .onCommand(RemoveOccupant.class, this::onRemoveOccupant)
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
+        .onCommand(GetChangedRows.class, (state, cmd) -> Effect().reply(cmd.replyTo(),
+            new ChangedRows(StoreLayout.entityId(tier, range), state.block.changedRows())))
         .build();
   }
 

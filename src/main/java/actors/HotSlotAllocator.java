@@ -49,6 +49,12 @@ public final class HotSlotAllocator extends EventSourcedBehaviorWithEnforcedRepl
 
   public record Lookup(String itemId, ActorRef<Allocation> replyTo) implements Command {}
 
+  /** Operator view ({@code GET /admin/entities/hot-slot-allocator/{range}}). */
+  public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
+
+  /** {@code pending}: claims and releases the row store has not confirmed yet. */
+  public record Summary(int range, int slots, int owned, int pending) implements CborSerializable {}
+
   /** The row store confirmed (or failed) the claim or release of a slot. */
   record RowStoreAnswered(int slot, long seq, boolean ok, String error) implements Command {}
 
@@ -118,6 +124,8 @@ public final class HotSlotAllocator extends EventSourcedBehaviorWithEnforcedRepl
         .onCommand(Allocate.class, this::onAllocate)
         .onCommand(Release.class, this::onRelease)
         .onCommand(Lookup.class, (t, cmd) -> Effect().reply(cmd.replyTo(), lookup(t, cmd.itemId())))
+        .onCommand(GetSummary.class, (t, cmd) -> Effect().reply(cmd.replyTo(),
+            new Summary(range, t.slots(), t.owned(), t.pending().size())))
         .onCommand(RowStoreAnswered.class, this::onRowStoreAnswered)
         .onCommand(Resend.class, (t, cmd) -> {
           if (isPending(t, cmd.slot(), cmd.seq())) sendToRowStore(t.pendingOf(cmd.slot()));

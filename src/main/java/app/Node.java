@@ -5,6 +5,7 @@ import learner.LearnerDependencies;
 import learner.LearnerSettings;
 import learner.OnlineLearner;
 import service.FreshnessQueue;
+import service.MetricsScrape;
 import service.StreamEffects;
 import service.StoreAdmin;
 import service.MigrationAdmin;
@@ -34,6 +35,7 @@ import com.typesafe.config.ConfigFactory;
 import http.AdminRoutes;
 import http.Errors;
 import http.HealthRoutes;
+import http.MetricsRoutes;
 import service.ItemRequests;
 import http.ItemRoutes;
 import http.OpenApiRoutes;
@@ -60,6 +62,7 @@ import org.slf4j.LoggerFactory;
 import storage.ItemStore;
 import storage.JournalSchema;
 import storage.LearnerState;
+import streams.KafkaLag;
 import streams.KafkaTopics;
 
 /**
@@ -245,6 +248,9 @@ public final class Node implements AutoCloseable {
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
         settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
     StoreAdmin admin = new StoreAdmin(ranges);
+    metrics.Metrics metrics = new metrics.Metrics(Settings.newItemAge(config)).withJvm();
+    items.countInto(metrics);
+    recall.countInto(metrics);
     HealthChecks health = new HealthChecks((ExtendedActorSystem) system.classicSystem(),
         HealthCheckSettings.apply(config.getConfig("akka.management.health-checks")));
 
@@ -253,13 +259,14 @@ public final class Node implements AutoCloseable {
         settings.freshness().maxPending());
     LearnerState learnerState = new LearnerState(session, keyspace);
     // The topics are read from the wired configuration: its bootstrap servers are the embedded Kafka's, if any.
+    StreamEffects effects = new StreamEffects(system, interactions, items, new ItemRequests(settings.imageVectorDim()),
+        settings.recall().weights(), clock, settings.kafka().exposure());
+    effects.countInto(metrics);
     Streams streams = settings.kafka().enabled()
-        ? Streams.start(system, KafkaTopics.from(config), settings.kafka(), new StreamEffects(system, interactions,
-            items, new ItemRequests(settings.imageVectorDim()), settings.recall().weights(), clock,
-            settings.kafka().exposure()),
+        ? Streams.start(system, KafkaTopics.from(config), settings.kafka(), effects,
             !learning.enabled() ? null : (topics, deadLetters) -> new OnlineLearner(system, learning,
                 topics.groupPrefix(), settings.kafka().restart(), new LearnerDependencies(learnerState, store, fusion,
-                ranges, settings.recall().weights(), deadLetters, freshness)))
+                ranges, settings.recall().weights(), deadLetters, freshness, metrics)), metrics)
         : null;
     // Full retraining reads its window back from the interactions topic: it needs Kafka, not the online learner.
     learner.FullRetraining training = streams == null ? null : new learner.FullRetraining(settings.training(),
@@ -267,6 +274,17 @@ public final class Node implements AutoCloseable {
             freshness),
         new learner.FullRetraining.Source(KafkaTopics.from(config).bootstrapServers(),
             KafkaTopics.from(config).interactions()), clock);
+
+    MetricsScrape.Lag lag = MetricsScrape.Lag.NONE;
+    if (streams != null) {
+      KafkaTopics topics = KafkaTopics.from(config);
+      KafkaLag kafkaLag = new KafkaLag(topics.bootstrapServers(), settings.http().askTimeout());
+      system.getWhenTerminated().thenRun(kafkaLag::close);
+      lag = MetricsScrape.kafka(kafkaLag, Streams.pipelineGroups(topics), topics.interactions(), learnerState,
+          streams.learner() == null ? null : streams.learner().group());
+    }
+    MetricsScrape scrape = new MetricsScrape(system, metrics,
+        new MetricsScrape.Sources(admin, items.shards(), freshness, lag), settings.http().askTimeout());
 
     Route apiRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
@@ -276,7 +294,12 @@ public final class Node implements AutoCloseable {
         new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes()).route()));
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),
-        new AdminRoutes(admin, settings.admin().token(), training, migrations).route()));
+        new MetricsRoutes(scrape).route(),
+        new AdminRoutes(admin, settings.admin().token(), training, migrations).with(new http.OperatorRoutes(
+            new service.ShardingAdmin(system, ranges, settings.retrieval().shards(), migrations,
+                settings.http().askTimeout()),
+            new service.StoreTransfer(system, items, ranges, new ItemRequests(settings.imageVectorDim()),
+                settings.http().askTimeout()))).route()));
 
     ServerBinding api = Http.get(system).newServerAt(settings.http().iface(), settings.http().port())
         .bind(apiRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);

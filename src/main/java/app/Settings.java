@@ -84,6 +84,11 @@ public record Settings(
       model.MoveBlend blend) {}
 
   /** Read apart from {@link #from} so that its section stays a self-contained addition. */
+  /** {@code thermocline.metrics.new-item-age}: items younger than this are "new" in the new-item health series. */
+  public static Duration newItemAge(Config root) {
+    return root.getDuration("thermocline.metrics.new-item-age");
+  }
+
   public static Migration migration(Config root) {
     Config m = root.getConfig("thermocline.migration");
     try {

@@ -45,10 +45,10 @@ final class Streams implements AutoCloseable {
   }
 
   static Streams start(ActorSystem<?> system, KafkaTopics topics, Settings.Kafka kafka, StreamEffects effects,
-      LearnerFactory learning) {
+      LearnerFactory learning, metrics.Metrics metrics) {
     topics.ensureCreated(Duration.ofSeconds(30));
     InteractionProducer producer = new InteractionProducer(system, topics);
-    DeadLetters deadLetters = new DeadLetters(system, topics);
+    DeadLetters deadLetters = new DeadLetters(system, topics, metrics);
     // A record whose effect fails for good (not a dependency away) is dead-lettered, not retried forever.
     var interactions = CommittingPipeline.run(system, topics, topics.interactions(), "interactions",
         record -> InteractionCodec.parse(record.value()),
@@ -60,6 +60,11 @@ final class Streams implements AutoCloseable {
     OnlineLearner learner = learning == null ? null : learning.create(topics, deadLetters);
     if (learner != null) learner.start(topics);
     return new Streams(producer, deadLetters, List.of(interactions, items), learner, effects);
+  }
+
+  /** The consumer groups of the committing pipelines (their lag is on /metrics). */
+  static java.util.List<String> pipelineGroups(KafkaTopics topics) {
+    return java.util.List.of(topics.groupPrefix() + "-interactions", topics.groupPrefix() + "-items");
   }
 
   OnlineLearner learner() {

@@ -144,6 +144,31 @@ public final class RowBlock {
     }
   }
 
+  /**
+   * Rows whose stored values differ from what a never-written row reads as, ascending: what an export must carry
+   * (a page is stored whole once one of its rows is written, so most of its rows are still their initial values).
+   */
+  public int[] changedRows() {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    short[] initial = new short[dim];
+    float[] scratch = new float[dim];
+    forEachAllocatedPage(p -> {
+      short[] page = weightPages[p];
+      for (int row = p * pageRows, end = Math.min(rows, row + pageRows); row < end; row++) {
+        initialRaw(row, initial, 0, scratch);
+        int off = rowOffset(row);
+        for (int i = 0; i < dim; i++) {
+          // by value, not bits: a zero-init table starts at -0 where the sign of the draw was negative
+          if (Fp16.toFloat(page[off + i]) != Fp16.toFloat(initial[i])) {
+            out.add(row);
+            break;
+          }
+        }
+      }
+    });
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   public void writeRaw(int row, short[] src, int off) {
     checkRow(row);
     Objects.checkFromIndexSize(off, dim, src.length);

@@ -11,11 +11,9 @@ import service.Training;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import embedding.CollisionStats;
-import embedding.StoreLayout;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -48,9 +46,16 @@ public final class AdminRoutes extends AllDirectives {
             () -> entity(Unmarshaller.entityToString(), body -> answer(startTraining(body)))))),
         path(PathMatchers.segment("training").slash(PathMatchers.segment()), id -> get(() -> answer(trainingRun(id)))),
         path("training", () -> get(() -> answer(trainingRuns()))),
-        path(PathMatchers.segment("entities").slash("bucket-range").slash(PathMatchers.segment()),
-            id -> get(() -> answer(bucketRange(id)))),
-        migrationRoutes())));
+        migrationRoutes(),
+        operator == null ? reject() : operator.route())));
+  }
+
+  private OperatorRoutes operator;
+
+  /** Adds the operator routes (shards, every entity type, export and import) behind this token. */
+  public AdminRoutes with(OperatorRoutes operatorRoutes) {
+    this.operator = operatorRoutes;
+    return this;
   }
 
   /** {@code POST /admin/migrations} starts a run (202 with it), {@code GET} lists them, {@code GET …/{runId}}. */
@@ -169,23 +174,5 @@ public final class AdminRoutes extends AllDirectives {
           out.set("migrations", MigrationJson.overview(o, admin.layout()));
           return Json.response(200, out);
         }));
-  }
-
-  private CompletionStage<HttpResponse> bucketRange(String id) {
-    Optional<String> problem = entityProblem(id);
-    if (problem.isPresent()) return CompletableFuture.completedFuture(Json.error(404, problem.get(), null));
-    return admin.rangeSummary(id).thenApply(s -> Json.response(200, Json.MAPPER.valueToTree(s)));
-  }
-
-  private Optional<String> entityProblem(String id) {
-    try {
-      String tier = StoreLayout.tierOfEntity(id);
-      int range = StoreLayout.rangeOfEntity(id);
-      int ranges = admin.layout().rangeCount(tier);
-      if (range >= ranges) return Optional.of("tier " + tier + " has ranges 0–" + (ranges - 1) + ", not " + range);
-      return Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.of("no bucket range " + id + ": " + e.getMessage());
-    }
   }
 }

@@ -100,6 +100,7 @@ public final class OnlineLearner implements AutoCloseable {
   private final InteractionWeights weights;
   private final DeadLetters deadLetters;
   private final FreshnessQueue freshness;
+  private final metrics.Metrics metrics;
   private final akka.stream.RestartSettings restart;
   private final PartitionMemory partitions;
   private final IntentProtocol intents;
@@ -128,6 +129,7 @@ public final class OnlineLearner implements AutoCloseable {
     this.weights = deps.weights();
     this.deadLetters = deps.deadLetters();
     this.freshness = deps.freshness();
+    this.metrics = deps.metrics();
     this.restart = restart;
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     AtomicInteger named = new AtomicInteger();
@@ -139,6 +141,11 @@ public final class OnlineLearner implements AutoCloseable {
     this.partitions = new PartitionMemory(settings);
     this.intents = new IntentProtocol(deps.state(), group, deps.ranges(), settings.failAfterBatches());
     this.assembly = new BatchAssembly(settings, deps, group, counters, stepExecutor);
+  }
+
+  /** The consumer group whose offsets the learner keeps in learner_state (its lag is read against them). */
+  public String group() {
+    return group;
   }
 
   /** Positive interactions learned so far by this node (a progress figure for benchmarks). */
@@ -259,10 +266,17 @@ public final class OnlineLearner implements AutoCloseable {
         .thenCompose(learned -> intents.commit(partition, learned.intent(), memory, lap)
             .thenApply(ignored -> {
               counters.learned.addAndGet(learned.examples());
+              if (metrics != null) metrics.deltasApplied(rowsOf(learned.intent()), learned.examples());
               freshness.changed(learned.items());
               memory.remember(positives);
               return Done.getInstance();
             }));
+  }
+
+  private static long rowsOf(LearnerIntent intent) {
+    long rows = 0;
+    for (LearnerIntent.Delta d : intent.deltas()) rows += d.rows().length;
+    return rows;
   }
 
   /**

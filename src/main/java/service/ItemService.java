@@ -174,10 +174,33 @@ public final class ItemService implements RetrievalShard.ItemSource {
   public CompletionStage<Registered> register(String itemId, ItemRecord.ItemMetadata metadata) {
     if (queue == null) return registerNow(itemId, metadata);
     CompletableFuture<ItemStore.Registration> done = new CompletableFuture<>();
+    queued(+1);
+    done.whenComplete((r, failure) -> queued(-1));
     return queue.offer(new BatchRegistrar.Job(itemId, metadata, done)).thenCompose(result -> {
       if (result == akka.stream.QueueOfferResult.enqueued()) return done.thenApply(ItemService::registered);
+      done.cancel(false); // never queued: counts out of the depth
+      if (metrics != null) metrics.rejected("registration-queue");
       throw new Overloaded("item registrations queue is full");
     });
+  }
+
+  /** Registrations accepted and not yet done (queued or in a batch being written). */
+  private final java.util.concurrent.atomic.AtomicInteger queued = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile metrics.Metrics metrics;
+
+  private void queued(int change) {
+    int depth = queued.addAndGet(change);
+    if (metrics != null) metrics.registrationQueue(depth);
+  }
+
+  /** Counts the registration queue's depth and its refusals into {@code m}. */
+  public void countInto(metrics.Metrics m) {
+    this.metrics = m;
+  }
+
+  /** Item records, each at most the record cache's ttl old; unknown ids are left out (see ItemStore#findRecent). */
+  public CompletionStage<java.util.Map<String, ItemRecord>> recentRecords(java.util.Collection<String> itemIds) {
+    return store.findRecent(itemIds);
   }
 
   private static Registered registered(ItemStore.Registration r) {

@@ -291,7 +291,17 @@ public final class RecallService {
   }
 
   private Result result(Request req, List<Item> items, String strategy, Gathered g, long start) {
-    return new Result(req.userId(), items, MODEL_VERSION, strategy, !g.missing().isEmpty(), g.missing(),
+    Result r = new Result(req.userId(), items, MODEL_VERSION, strategy, !g.missing().isEmpty(), g.missing(),
         (System.nanoTime() - start) / 1e6);
+    metrics.Metrics m = metrics;
+    if (m != null) m.recallServed(strategy, r.partial(), r.tookMs() / 1e3);
+    return r;
+  }
+
+  private volatile metrics.Metrics metrics;
+
+  /** Counts every answered recall (strategy, partial, latency) into {@code m}. */
+  public void countInto(metrics.Metrics m) {
+    this.metrics = m;
   }
 }

@@ -70,9 +70,21 @@ public final class StreamEffects {
     this.clock = clock;
   }
 
+  private volatile ItemHealth health;
+
+  /** Counts new-item health (impressions and clicks by tier and age) into {@code m} from now on. */
+  public void countInto(metrics.Metrics m) {
+    this.health = new ItemHealth(m, items::recentRecords, clock);
+  }
+
   public CompletionStage<Done> interactions(List<Interaction> batch) {
     Writes w = writes(batch);
     CompletableFuture<Void> counted = exposure.add(w.counts(), w.popularity(), batch.size()).toCompletableFuture();
+    ItemHealth h = health;
+    if (h != null) {
+      // Off the commit path: the figures follow the written exposure; a failed lookup loses only figures.
+      counted.thenCompose(ok -> h.count(batch)).exceptionally(failure -> null);
+    }
     return historyWrites.submit(() -> interactions.appendHistory(w.history()))
         .whenComplete((ok, failure) -> {
           // This batch fails and every later one is re-delivered: their counts must not be written meanwhile.

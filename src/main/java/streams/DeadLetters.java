@@ -37,8 +37,15 @@ public final class DeadLetters implements AutoCloseable {
   private final String topic;
   private final SendProducer<byte[], byte[]> producer;
   private final Duration closeTimeout;
+  private final metrics.Metrics metrics;
 
   public DeadLetters(ActorSystem<?> system, KafkaTopics topics) {
+    this(system, topics, null);
+  }
+
+  /** @param metrics counts every record dead-lettered, by source topic; null: not counted */
+  public DeadLetters(ActorSystem<?> system, KafkaTopics topics, metrics.Metrics metrics) {
+    this.metrics = metrics;
     this.topic = topics.dlq();
     ProducerSettings<byte[], byte[]> settings = ProducerSettings
         .create(system, new ByteArraySerializer(), new ByteArraySerializer())
@@ -73,7 +80,10 @@ public final class DeadLetters implements AutoCloseable {
     headers.add(TOPIC, utf8(bad.topic()));
     headers.add(PARTITION, utf8(String.valueOf(bad.partition())));
     headers.add(OFFSET, utf8(String.valueOf(bad.offset())));
-    return producer.send(new ProducerRecord<>(topic, null, bad.key(), bad.value(), headers)).thenApply(m -> null);
+    return producer.send(new ProducerRecord<>(topic, null, bad.key(), bad.value(), headers)).thenApply(m -> {
+      if (metrics != null) metrics.deadLettered(bad.topic());
+      return null;
+    });
   }
 
   private static byte[] utf8(String s) {

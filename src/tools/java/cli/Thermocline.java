@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/thermocline}: run a node (optionally with the demo feed), run a benchmark, or simulate. */
 @Command(name = "thermocline", mixinStandardHelpOptions = true, version = "thermocline 0.1",
     description = "Tiered, continuously learned embeddings for item IDs.",
-    subcommands = {Thermocline.Run.class, Bench.class, Simulate.class})
+    subcommands = {Thermocline.Run.class, Bench.class, Simulate.class, Import.class})
 public final class Thermocline implements Runnable {
 
   public static void main(String[] args) {
