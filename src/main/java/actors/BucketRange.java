@@ -73,6 +73,24 @@ public final class BucketRange
 
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
 
+  /**
+   * Makes this range of a new model version (a versioned entity id) a copy of {@code parentEntityId}'s state. Until
+   * it is seeded, a versioned range holds back every other command that reads or changes rows (stashed, answered
+   * once the copy is in), so nothing sees or changes the rows before they are the parent's.
+   */
+  public record Seed(String parentEntityId, ActorRef<Ack> replyTo) implements Command {}
+
+  /** The range's whole state, for a range of a new version to seed from. */
+  public record Export(ActorRef<Exported> replyTo) implements Command {}
+
+  public record Exported(Snapshot state) implements CborSerializable {}
+
+  /** Stops the entity: its version was retired and its journal is deleted next. */
+  public record Retire(ActorRef<Ack> replyTo) implements Command {}
+
+  /** The parent's state arrived (or failed to) for a pending {@link Seed}. */
+  record SeedLoaded(Seed seed, Snapshot state, String error) implements Command {}
+
   public enum Outcome { APPLIED, DUPLICATE, REJECTED }
 
   /** The answer to a mutating command; sent only after the change is persisted. */
@@ -112,6 +130,9 @@ public final class BucketRange
 
   public record OccupantRemoved(String opId, int row) implements Event {}
 
+  /** This range of a new model version became a copy of its parent range. */
+  public record Seeded(String parentEntityId, Snapshot state) implements Event {}
+
   /** What a snapshot stores: the packed rows, occupancy and dedupe window as bytes. */
   public record Snapshot(byte[] rows, byte[] occupancy, List<String> recentOps, long opsApplied, long rowsUpdated,
       long lastUpdateMillis) implements CborSerializable {}
@@ -127,12 +148,15 @@ public final class BucketRange
     long opsApplied;
     long rowsUpdated;
     long lastUpdateMillis;
+    /** False for a range of a new version until its {@link Seeded}; version 0 ranges always are. */
+    final boolean seeded;
 
-    State(RowBlock block, Occupancy occupancy, RecentOps recentOps) {
+    State(RowBlock block, Occupancy occupancy, RecentOps recentOps, boolean seeded) {
       this.shared = new SharedRows(block);
       this.block = block;
       this.occupancy = occupancy;
       this.recentOps = recentOps;
+      this.seeded = seeded;
     }
 
     State applyPatch(String opId, long atMillis, byte[] patchBytes) {
@@ -177,7 +201,7 @@ public final class BucketRange
   }
 
   public static Behavior<Command> create(String entityId, StoreSettings settings) {
-    return Behaviors.setup(ctx -> new BucketRange(entityId, settings, LocalRanges.get(ctx.getSystem())));
+    return Behaviors.setup(ctx -> new BucketRange(entityId, settings, LocalRanges.get(ctx.getSystem()), ctx));
   }
 
   private final String entityId;
@@ -187,8 +211,13 @@ public final class BucketRange
   private final DeltaKernel kernel;
   private final ItemHasher opSeeds;
   private final LocalRanges localRanges;
+  private final akka.actor.typed.javadsl.ActorContext<Command> ctx;
+  private final boolean versioned;
+  /** A {@link Seed} is waiting for the parent's state (not persisted: a restart asks again). */
+  private boolean seeding;
 
-  private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges) {
+  private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges,
+      akka.actor.typed.javadsl.ActorContext<Command> ctx) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId));
     this.entityId = entityId;
     this.tier = StoreLayout.tierOfEntity(entityId);
@@ -201,18 +230,30 @@ public final class BucketRange
     this.kernel = new DeltaKernel(settings.optimizer(), settings.layout().dim());
     this.opSeeds = new ItemHasher((int) settings.layout().tableSeed(tier));
     this.localRanges = localRanges;
+    this.ctx = ctx;
+    this.versioned = StoreLayout.versionOfEntity(entityId) != 0;
   }
 
   @Override
   public State emptyState() {
     RowBlock block = settings.emptyBlock(tier, range);
-    return new State(block, new Occupancy(block.rows()), new RecentOps(settings.dedupWindow()));
+    return new State(block, new Occupancy(block.rows()), new RecentOps(settings.dedupWindow()), !versioned);
   }
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> !s.seeded)
+        .onCommand(Seed.class, this::onSeed)
+        .onCommand(SeedLoaded.class, this::onSeedLoaded)
+        .onCommand(Retire.class, (state, cmd) -> retire(cmd))
+        .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
+        .onCommand(Command.class, (state, cmd) -> Effect().stash());
+    return builder.forAnyState()
+        .onCommand(Seed.class, (state, cmd) -> duplicate(cmd.replyTo(), "seed"))
+        .onCommand(SeedLoaded.class, (state, cmd) -> duplicate(cmd.seed().replyTo(), "seed"))
+        .onCommand(Export.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Exported(snapshotOf(state))))
+        .onCommand(Retire.class, (state, cmd) -> retire(cmd))
         .onCommand(ReadRows.class, this::onRead)
         .onCommand(ApplyDeltas.class, this::onApplyDeltas)
         .onCommand(WriteRows.class, this::onWriteRows)
@@ -221,6 +262,34 @@ public final class BucketRange
         .onCommand(RemoveOccupant.class, this::onRemoveOccupant)
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
         .build();
+  }
+
+  private ReplyEffect<Event, State> onSeed(State state, Seed cmd) {
+    if (seeding) return Effect().stash();
+    seeding = true;
+    ctx.pipeToSelf(
+        BucketRanges.entity(ctx.getSystem(), cmd.parentEntityId())
+            .<Exported>ask(Export::new, java.time.Duration.ofSeconds(30)),
+        (exported, failure) -> new SeedLoaded(cmd, exported == null ? null : exported.state(),
+            failure == null ? null : String.valueOf(failure)));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onSeedLoaded(State state, SeedLoaded loaded) {
+    seeding = false;
+    if (loaded.error() != null) {
+      // Commands held back stay stashed: the next Seed tries again.
+      return rejected(loaded.seed().replyTo(), "seed", "seeding from " + loaded.seed().parentEntityId() + " failed: "
+          + loaded.error());
+    }
+    return Effect().persist(new Seeded(loaded.seed().parentEntityId(), loaded.state()))
+        .thenRun(s -> localRanges.register(entityId, s.shared))
+        .thenReply(loaded.seed().replyTo(), s -> new Ack("seed", Outcome.APPLIED, s.block.rows(), null))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> retire(Retire cmd) {
+    return Effect().none().thenStop().thenReply(cmd.replyTo(), s -> new Ack("retire", Outcome.APPLIED, 0, null));
   }
 
   private ReplyEffect<Event, State> onRead(State state, ReadRows cmd) {
@@ -346,6 +415,7 @@ public final class BucketRange
         .onEvent(OccupantAdded.class, State::addOccupant)
         .onEvent(OccupantsAdded.class, State::addOccupants)
         .onEvent(OccupantRemoved.class, State::removeOccupant)
+        .onEvent(Seeded.class, (s, e) -> stateOf(e.state()))
         .build();
   }
 
@@ -353,7 +423,9 @@ public final class BucketRange
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), s -> localRanges.register(entityId, s.shared))
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          if (s.seeded) localRanges.register(entityId, s.shared);
+        })
         .onSignal(PostStop.instance(), s -> localRanges.unregister(entityId, s.shared))
         .build();
   }
@@ -370,23 +442,31 @@ public final class BucketRange
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State s) {
-        return new Snapshot(s.block.toBytes(), s.occupancy.toBytes(), s.recentOps.oldestFirst(),
-            s.opsApplied, s.rowsUpdated, s.lastUpdateMillis);
+        return snapshotOf(s);
       }
 
       @Override
       public State fromJournal(Object from) {
-        Snapshot snap = (Snapshot) from;
-        StoreLayout layout = settings.layout();
-        RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
-            layout.initStd(tier), settings.initialAccumulator());
-        State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
-            RecentOps.of(settings.dedupWindow(), snap.recentOps()));
-        s.opsApplied = snap.opsApplied();
-        s.rowsUpdated = snap.rowsUpdated();
-        s.lastUpdateMillis = snap.lastUpdateMillis();
-        return s;
+        return stateOf((Snapshot) from);
       }
     };
+  }
+
+  private static Snapshot snapshotOf(State s) {
+    return new Snapshot(s.block.toBytes(), s.occupancy.toBytes(), s.recentOps.oldestFirst(),
+        s.opsApplied, s.rowsUpdated, s.lastUpdateMillis);
+  }
+
+  /** A state from a snapshot: this range's own, or (seeding a new version) its parent's, which has the same layout. */
+  private State stateOf(Snapshot snap) {
+    StoreLayout layout = settings.layout();
+    RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
+        layout.initStd(tier), settings.initialAccumulator());
+    State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
+        RecentOps.of(settings.dedupWindow(), snap.recentOps()), true);
+    s.opsApplied = snap.opsApplied();
+    s.rowsUpdated = snap.rowsUpdated();
+    s.lastUpdateMillis = snap.lastUpdateMillis();
+    return s;
   }
 }

@@ -213,6 +213,10 @@ public final class Node implements AutoCloseable {
     ItemService items = new ItemService(system, new ItemStores(store, membership, interactions), fusion, ranges,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(settings.items().registration());
+    // The served model version, before anything reads rows: shards rebuild and learners learn from it.
+    service.ServedModel servedModel = new service.ServedModel(new storage.ModelRegistry(session, keyspace),
+        actors.ModelVersions.get(system), ranges, items, Settings.registry(config).served(), clock).start();
+    system.getWhenTerminated().thenRun(servedModel::close);
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
     var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep", settings.retrieval().graphUpkeepShare());
@@ -266,7 +270,11 @@ public final class Node implements AutoCloseable {
         learning, new LearnerDependencies(learnerState, store, fusion, ranges, settings.recall().weights(), null,
             freshness),
         new learner.FullRetraining.Source(KafkaTopics.from(config).bootstrapServers(),
-            KafkaTopics.from(config).interactions()), clock);
+            KafkaTopics.from(config).interactions()),
+        new learner.FullRetraining.Versioning(servedModel, new storage.ModelRegistry(session, keyspace),
+            KafkaTopics.from(config).partitions(), KafkaTopics.from(config).groupPrefix() + "-" + learning.groupSuffix(),
+            streams.learner(), Settings.registry(config).autoPublish()), clock);
+    if (streams != null && streams.learner() != null) servedModel.onSwitch(streams.learner()::switchTo);
 
     Route apiRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),

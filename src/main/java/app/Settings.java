@@ -84,6 +84,22 @@ public record Settings(
       model.MoveBlend blend) {}
 
   /** Read apart from {@link #from} so that its section stays a self-contained addition. */
+  /**
+   * {@code thermocline.registry} (versions kept, how often nodes read the pointer) and
+   * {@code thermocline.training.auto-publish}.
+   */
+  public record Registry(service.ServedModel.Settings served, boolean autoPublish) {}
+
+  public static Registry registry(Config root) {
+    Config t = root.getConfig("thermocline");
+    try {
+      return new Registry(new service.ServedModel.Settings(t.getInt("registry.keep"),
+          t.getDuration("registry.poll-interval")), t.getBoolean("training.auto-publish"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
   public static Migration migration(Config root) {
     Config m = root.getConfig("thermocline.migration");
     try {

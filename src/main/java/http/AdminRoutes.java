@@ -46,11 +46,43 @@ public final class AdminRoutes extends AllDirectives {
         path("tiers", () -> get(() -> answer(tiers()))),
         path(PathMatchers.segment("training").slash("full"), () -> post(() -> withSizeLimit(MAX_TRAINING_BODY,
             () -> entity(Unmarshaller.entityToString(), body -> answer(startTraining(body)))))),
+        modelRoutes(),
         path(PathMatchers.segment("training").slash(PathMatchers.segment()), id -> get(() -> answer(trainingRun(id)))),
         path("training", () -> get(() -> answer(trainingRuns()))),
         path(PathMatchers.segment("entities").slash("bucket-range").slash(PathMatchers.segment()),
             id -> get(() -> answer(bucketRange(id)))),
         migrationRoutes())));
+  }
+
+  /**
+   * The model registry: {@code POST /admin/training/rollback} (the previous published version served again),
+   * {@code POST /admin/training/{runId}/publish} (a run's shadow version served), {@code GET /admin/models}.
+   */
+  private Route modelRoutes() {
+    return concat(
+        path(PathMatchers.segment("training").slash("rollback"), () -> post(() -> answer(withTraining(t ->
+            t.rollback().thenApply(v -> Json.response(200, ModelJson.version(v, t.servedVersion()))))))),
+        path(PathMatchers.segment("training").slash(PathMatchers.segment()).slash("publish"), runId -> post(() ->
+            answer(withTraining(t -> t.publish(runId).thenApply(p -> Json.response(200, progressJson(p))))))),
+        path("models", () -> get(() -> answer(withTraining(t -> t.versions().thenApply(list -> {
+          ObjectNode out = Json.object().put("served", t.servedVersion());
+          ArrayNode versions = out.putArray("versions");
+          for (var v : list) versions.add(ModelJson.version(v, t.servedVersion()));
+          return Json.response(200, out);
+        }))))));
+  }
+
+  private CompletionStage<HttpResponse> withTraining(
+      java.util.function.Function<Training, CompletionStage<HttpResponse>> action) {
+    if (training == null) {
+      return CompletableFuture.completedFuture(
+          Json.error(503, "full retraining needs Kafka, and this node runs without it", null));
+    }
+    try {
+      return action.apply(training);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Errors.toResponse(e));
+    }
   }
 
   /** {@code POST /admin/migrations} starts a run (202 with it), {@code GET} lists them, {@code GET …/{runId}}. */
@@ -135,6 +167,8 @@ public final class AdminRoutes extends AllDirectives {
     if (p.finishedAt() == null) o.putNull("finishedAt");
     else o.put("finishedAt", p.finishedAt().toString());
     if (p.error() != null) o.put("error", p.error());
+    if (p.modelVersion() != null) o.put("modelVersion", p.modelVersion());
+    if (p.phase() != null) o.put("phase", p.phase());
     return o;
   }
 

@@ -37,12 +37,17 @@ import service.Training;
  * history recall serves), where online learning sees each user's past only. On MovieLens this is what lifts
  * warm HR@10 above item-KNN (bench movielens, docs/benchmarks.md).
  *
- * <p><b>In place.</b> Deltas go to the live rows through the bucket ranges, as the online learner's do (each
- * range applies a batch once, by operation id), while recall and online learning go on; recall sees the
- * retrained vectors as the freshness queue re-indexes them. Not yet: a shadow version published atomically,
- * a versioned registry with rollback, and a run that resumes on another node after a crash (a run lives in
- * the memory of the node that started it; a crash ends it, and the rows keep the epochs' batches applied so
- * far). One run at a time per node.
+ * <p><b>Into a shadow version</b> ({@link service.ServedModel}): a run registers a new model version, copies
+ * every range of the served version into it while this node's online learner is paused (so the copy and the
+ * learner's offsets, carried over to the new version, agree: every record is in the copy or after those offsets,
+ * never both), and trains the copy while recall and online learning go on against the served version. At the end
+ * the version is published (by default, {@code training.auto-publish}; else on {@code POST
+ * /admin/training/{runId}/publish}): the pointer switches, the learners continue in the new version from the
+ * carried-over offsets, and the index is re-built from the new rows. A run that fails marks its version failed
+ * and frees it; the served version never sees a half-trained model. A run lives in the memory of the node that
+ * started it: a crash ends it (its version stays registered as training). One run at a time per node. In a
+ * cluster only this node's learner pauses for the copy (others go on: a record they learn during the copy may
+ * reach the new version twice).
  */
 public final class FullRetraining implements Training, AutoCloseable {
 
@@ -67,22 +72,31 @@ public final class FullRetraining implements Training, AutoCloseable {
   /** Where the window is read from. */
   public record Source(String bootstrapServers, String topic) {}
 
+  /**
+   * The model versions: the registry and pointer, the interactions' partitions and the online learner's group
+   * (whose offsets the new version inherits), this node's learner (null without online learning: nothing to
+   * pause), and whether a trained version is published at the end of its run.
+   */
+  public record Versioning(service.ServedModel model, storage.ModelRegistry registry, int partitions,
+      String learnerGroup, OnlineLearner learner, boolean autoPublish) {}
+
   private final Settings settings;
   private final LearnerSettings learner;
   private final LearnerDependencies deps;
   private final Source source;
   private final Clock clock;
   private final UserTower tower;
-  private final BatchAssembly assembly;
   private final ExecutorService runner;
   private final ExecutorService stepExecutor;
   private final AtomicBoolean busy = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger started = new AtomicInteger();
   private final ArrayDeque<AtomicReference<Progress>> runs = new ArrayDeque<>();
+  private final Versioning versioning;
 
   public FullRetraining(Settings settings, LearnerSettings learner, LearnerDependencies deps, Source source,
-      Clock clock) {
+      Versioning versioning, Clock clock) {
+    this.versioning = versioning;
     this.settings = settings;
     this.learner = learner.withTau(settings.tau());
     this.deps = deps;
@@ -91,7 +105,6 @@ public final class FullRetraining implements Training, AutoCloseable {
     this.tower = new UserTower(deps.fusion().layout().dim(), learner.history().halfLife());
     this.runner = Executors.newSingleThreadExecutor(r -> daemon(r, "full-retraining"));
     this.stepExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "full-retraining-step"));
-    this.assembly = new BatchAssembly(this.learner, deps, "full-retraining", new LearnerCounters(), stepExecutor);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -113,7 +126,7 @@ public final class FullRetraining implements Training, AutoCloseable {
     }
     String runId = "full-" + now.toEpochMilli() + "-" + started.incrementAndGet();
     AtomicReference<Progress> run = new AtomicReference<>(new Progress(runId, "reading", from, to, epochs, 0, 0, 0,
-        0, 0, Double.NaN, now, null, null, null));
+        0, 0, Double.NaN, now, null, null, null, null, "copying"));
     synchronized (runs) {
       runs.addFirst(run);
       while (runs.size() > KEPT_RUNS) runs.pollLast();
@@ -124,6 +137,14 @@ public final class FullRetraining implements Training, AutoCloseable {
       } catch (Throwable t) {
         log.error("full retraining {} failed", runId, t);
         run.updateAndGet(p -> finished(p, closed.get() ? "cancelled" : "failed", t.toString()));
+        Long version = run.get().modelVersion();
+        if (version != null && !closed.get()) {
+          try {
+            versioning.model().failed(version);
+          } catch (RuntimeException e) {
+            log.warn("model version {} could not be marked failed: {}", version, e.toString());
+          }
+        }
       } finally {
         busy.set(false);
       }
@@ -146,11 +167,24 @@ public final class FullRetraining implements Training, AutoCloseable {
     }
   }
 
-  private void execute(AtomicReference<Progress> run) {
+  private void execute(AtomicReference<Progress> run) throws InterruptedException {
     Progress start = run.get();
+    long parent = versioning.model().served();
+    long version = versioning.model().createShadow(start.runId());
+    run.updateAndGet(p -> withVersion(p, version));
+    Map<Integer, Long> resume = copy(version, parent);
+    versioning.registry().resumeOffsets(version, resume);
+    log.info("full retraining {}: model version {} copied from {}; its learner resumes at {}", start.runId(), version,
+        parent, resume);
+    LearnerDependencies shadow = new LearnerDependencies(deps.state(), deps.store(), deps.fusion().atVersion(version),
+        deps.ranges().atVersion(version), deps.weights(), deps.deadLetters(), deps.freshness());
+    BatchAssembly shadowAssembly = new BatchAssembly(learner, shadow, "full-retraining", new LearnerCounters(),
+        stepExecutor);
+    run.updateAndGet(p -> p.inPhase("reading"));
     TrainingWindow.Read window = TrainingWindow.read(source.bootstrapServers(), source.topic(), start.from(),
         start.to(), settings.maxPositives(), start.startedAt().toEpochMilli(), deps.weights(), closed::get,
         records -> run.updateAndGet(p -> with(p, "reading", 0, records, 0, 0, p.loss())));
+    versioning.registry().window(version, start.from(), start.to(), window.endOffsets());
     List<Positive> positives = new ArrayList<>(window.positives());
     long total = (long) positives.size() * start.epochs();
     log.info("full retraining {}: {} records in the window, {} positives ({} kept), {} unreadable; {} examples to "
@@ -178,13 +212,12 @@ public final class FullRetraining implements Training, AutoCloseable {
         if (closed.get()) throw new IllegalStateException("node stopping");
         List<Positive> batch = positives.subList(from, Math.min(positives.size(), from + settings.batchPositives()));
         String opId = "retrain:" + start.runId() + ":" + epoch + ":" + from;
-        BatchHistories users = new BatchHistories(deps.fusion(), tower, learner.history().perUser(), windowHistory,
+        BatchHistories users = new BatchHistories(shadow.fusion(), tower, learner.history().perUser(), windowHistory,
             batch);
-        LearnedBatch learned = assembly.compute(opId, from, from + batch.size() - 1, batch, users, estimator, null,
-                timings.start())
+        LearnedBatch learned = shadowAssembly.compute(opId, from, from + batch.size() - 1, batch, users, estimator,
+                null, timings.start())
             .toCompletableFuture().join();
-        send(opId, learned.intent());
-        deps.freshness().changed(learned.items());
+        send(shadow, opId, learned.intent());
         done += batch.size();
         int groups = (batch.size() + groupSize - 1) / groupSize;
         double loss = learned.examples() == 0 ? Double.NaN : learned.loss() / groups;
@@ -197,9 +230,80 @@ public final class FullRetraining implements Training, AutoCloseable {
       log.info("full retraining {}: epoch {} of {} done, loss {}", start.runId(), epoch, start.epochs(),
           lossAverage);
     }
-    run.updateAndGet(p -> finished(with(p, "training", p.epoch(), p.recordsRead(), p.examplesDone(),
-        p.examplesTotal(), p.loss()), "done", null));
-    log.info("full retraining {} done: {} examples; batch phases {}", start.runId(), done, timings.summary());
+    versioning.registry().loss(version, Double.isNaN(lossAverage) ? null : lossAverage, null);
+    versioning.registry().status(version, storage.ModelRegistry.SHADOW);
+    log.info("full retraining {}: model version {} trained, {} examples; batch phases {}", start.runId(), version,
+        done, timings.summary());
+    if (!versioning.autoPublish()) {
+      run.updateAndGet(p -> finished(p, "shadow", null));
+      return;
+    }
+    run.updateAndGet(p -> p.inPhase("publishing"));
+    versioning.model().publish(version);
+    run.updateAndGet(p -> finished(p, "done", null));
+    log.info("full retraining {} done: model version {} is served", start.runId(), version);
+  }
+
+  /**
+   * Copies the served version into {@code version} with this node's learner paused, and starts the new version's
+   * learner offsets where the parent's stand: the copy holds exactly what was learned before those offsets.
+   */
+  private Map<Integer, Long> copy(long version, long parent) throws InterruptedException {
+    versioning.model().awaitNodes();
+    OnlineLearner online = versioning.learner();
+    if (online != null && !online.pause(Duration.ofSeconds(60))) {
+      online.resume();
+      throw new IllegalStateException("the online learner did not pause within 60 s");
+    }
+    try {
+      Map<Integer, Long> offsets = new java.util.TreeMap<>();
+      String from = OnlineLearner.stateGroup(versioning.learnerGroup(), parent);
+      String to = OnlineLearner.stateGroup(versioning.learnerGroup(), version);
+      for (int p = 0; p < versioning.partitions(); p++) {
+        int partition = p;
+        Optional<storage.LearnerState.Position> at = deps.state().read(from, partition).toCompletableFuture().join();
+        at.ifPresent(position -> {
+          deps.state().begin(to, partition, position).toCompletableFuture().join();
+          offsets.put(partition, position.nextOffset());
+        });
+      }
+      versioning.model().seed(version, parent);
+      return offsets;
+    } finally {
+      if (online != null) online.resume();
+    }
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<Progress> publish(String runId) {
+    AtomicReference<Progress> run;
+    synchronized (runs) {
+      run = runs.stream().filter(r -> r.get().runId().equals(runId)).findFirst()
+          .orElseThrow(() -> ApiError.notFound("no training run " + runId + " on this node"));
+    }
+    Progress p = run.get();
+    if (!"shadow".equals(p.state())) {
+      throw new ApiError(409, null, "run " + runId + " is " + p.state() + "; only a run in state shadow is published");
+    }
+    return CompletableFuture.supplyAsync(() -> {
+      versioning.model().publish(p.modelVersion());
+      return run.updateAndGet(q -> q.ended("done", clock.instant(), null));
+    }, runner);
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<storage.ModelRegistry.Version> rollback() {
+    return versioning.model().rollback();
+  }
+
+  @Override
+  public java.util.concurrent.CompletionStage<List<storage.ModelRegistry.Version>> versions() {
+    return versioning.model().list();
+  }
+
+  @Override
+  public long servedVersion() {
+    return versioning.model().served();
   }
 
   /** Each example's history: its user's other positives of the window, decayed from the user's newest. */
@@ -225,10 +329,10 @@ public final class FullRetraining implements Training, AutoCloseable {
   }
 
   /** Every range must have persisted its delta (or had it already: a repeated operation id is dropped). */
-  private void send(String opId, LearnerIntent intent) {
+  private void send(LearnerDependencies target, String opId, LearnerIntent intent) {
     List<CompletableFuture<BucketRange.Ack>> acks = new ArrayList<>(intent.deltas().size());
     for (LearnerIntent.Delta d : intent.deltas()) {
-      acks.add(deps.ranges().applyDeltas(d.entityId(), opId, d.rows(), d.gradients()).toCompletableFuture());
+      acks.add(target.ranges().applyDeltas(d.entityId(), opId, d.rows(), d.gradients()).toCompletableFuture());
     }
     for (CompletableFuture<BucketRange.Ack> a : acks) {
       BucketRange.Ack ack = a.join();
@@ -243,12 +347,17 @@ public final class FullRetraining implements Training, AutoCloseable {
       eta = Duration.ofMillis((long) (elapsed * (double) (total - done) / done));
     }
     return new Progress(p.runId(), state, p.from(), p.to(), p.epochs(), epoch, records,
-        total / Math.max(1, p.epochs()), done, total, loss, p.startedAt(), null, eta, null);
+        total / Math.max(1, p.epochs()), done, total, loss, p.startedAt(), null, eta, null, p.modelVersion(), state);
+  }
+
+  private static Progress withVersion(Progress p, long version) {
+    return new Progress(p.runId(), p.state(), p.from(), p.to(), p.epochs(), p.epoch(), p.recordsRead(),
+        p.positives(), p.examplesDone(), p.examplesTotal(), p.loss(), p.startedAt(), p.finishedAt(), p.eta(),
+        p.error(), version, p.phase());
   }
 
   private Progress finished(Progress p, String state, String error) {
-    return new Progress(p.runId(), state, p.from(), p.to(), p.epochs(), p.epoch(), p.recordsRead(), p.positives(),
-        p.examplesDone(), p.examplesTotal(), p.loss(), p.startedAt(), clock.instant(), Duration.ZERO, error);
+    return p.ended(state, clock.instant(), error);
   }
 
   @Override
