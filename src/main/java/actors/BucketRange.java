@@ -80,16 +80,22 @@ public final class BucketRange
    */
   public record Seed(String parentEntityId, ActorRef<Ack> replyTo) implements Command {}
 
-  /** The range's whole state, for a range of a new version to seed from. */
-  public record Export(ActorRef<Exported> replyTo) implements Command {}
+  /**
+   * Chunk {@code chunk} of the range's whole state, for a range of a new version to seed from: chunk 0 encodes the
+   * state as it is now for transfer {@code transferId}, later chunks come from that one encoding
+   * ({@link StateTransfer}).
+   */
+  public record Export(String transferId, int chunk, ActorRef<ExportChunk> replyTo) implements Command {}
 
-  public record Exported(Snapshot state) implements CborSerializable {}
+  /** {@code error} set (and bytes empty) when the chunk is not there (a transfer superseded by another). */
+  public record ExportChunk(String transferId, int chunk, int chunks, int serializerId, String manifest, byte[] bytes,
+      String error) implements CborSerializable {}
 
   /** Stops the entity: its version was retired and its journal is deleted next. */
   public record Retire(ActorRef<Ack> replyTo) implements Command {}
 
-  /** The parent's state arrived (or failed to) for a pending {@link Seed}. */
-  record SeedLoaded(Seed seed, Snapshot state, String error) implements Command {}
+  /** A chunk of the parent's state arrived (or failed to) for a pending {@link Seed}. */
+  record SeedChunk(Seed seed, ExportChunk chunk, String error) implements Command {}
 
   public enum Outcome { APPLIED, DUPLICATE, REJECTED }
 
@@ -213,8 +219,10 @@ public final class BucketRange
   private final LocalRanges localRanges;
   private final akka.actor.typed.javadsl.ActorContext<Command> ctx;
   private final boolean versioned;
-  /** A {@link Seed} is waiting for the parent's state (not persisted: a restart asks again). */
-  private boolean seeding;
+  /** A {@link Seed} is receiving the parent's state (not persisted: a restart asks again). */
+  private StateTransfer.Received seeding;
+  /** The state being sent to a new version's range, while it asks for the chunks. */
+  private StateTransfer.Encoded exporting;
 
   private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges,
       akka.actor.typed.javadsl.ActorContext<Command> ctx) {
@@ -245,14 +253,14 @@ public final class BucketRange
     var builder = newCommandHandlerWithReplyBuilder();
     builder.forState(s -> !s.seeded)
         .onCommand(Seed.class, this::onSeed)
-        .onCommand(SeedLoaded.class, this::onSeedLoaded)
+        .onCommand(SeedChunk.class, this::onSeedChunk)
         .onCommand(Retire.class, (state, cmd) -> retire(cmd))
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
         .onCommand(Command.class, (state, cmd) -> Effect().stash());
     return builder.forAnyState()
         .onCommand(Seed.class, (state, cmd) -> duplicate(cmd.replyTo(), "seed"))
-        .onCommand(SeedLoaded.class, (state, cmd) -> duplicate(cmd.seed().replyTo(), "seed"))
-        .onCommand(Export.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new Exported(snapshotOf(state))))
+        .onCommand(SeedChunk.class, (state, cmd) -> Effect().noReply())
+        .onCommand(Export.class, this::onExport)
         .onCommand(Retire.class, (state, cmd) -> retire(cmd))
         .onCommand(ReadRows.class, this::onRead)
         .onCommand(ApplyDeltas.class, this::onApplyDeltas)
@@ -265,27 +273,51 @@ public final class BucketRange
   }
 
   private ReplyEffect<Event, State> onSeed(State state, Seed cmd) {
-    if (seeding) return Effect().stash();
-    seeding = true;
-    ctx.pipeToSelf(
-        BucketRanges.entity(ctx.getSystem(), cmd.parentEntityId())
-            .<Exported>ask(Export::new, java.time.Duration.ofSeconds(30)),
-        (exported, failure) -> new SeedLoaded(cmd, exported == null ? null : exported.state(),
-            failure == null ? null : String.valueOf(failure)));
+    if (seeding != null) return Effect().stash();
+    seeding = new StateTransfer.Received(entityId + "/" + System.nanoTime());
+    askChunk(cmd, 0);
     return Effect().noReply();
   }
 
-  private ReplyEffect<Event, State> onSeedLoaded(State state, SeedLoaded loaded) {
-    seeding = false;
+  private void askChunk(Seed seed, int chunk) {
+    String transferId = seeding.transferId;
+    ctx.pipeToSelf(BucketRanges.entity(ctx.getSystem(), seed.parentEntityId())
+            .<ExportChunk>ask(r -> new Export(transferId, chunk, r), java.time.Duration.ofSeconds(30)),
+        (answer, failure) -> new SeedChunk(seed, answer, failure != null ? String.valueOf(failure)
+            : answer.error()));
+  }
+
+  private ReplyEffect<Event, State> onSeedChunk(State state, SeedChunk loaded) {
+    Seed seed = loaded.seed();
+    if (seeding == null) return Effect().noReply();
     if (loaded.error() != null) {
+      seeding = null;
       // Commands held back stay stashed: the next Seed tries again.
-      return rejected(loaded.seed().replyTo(), "seed", "seeding from " + loaded.seed().parentEntityId() + " failed: "
-          + loaded.error());
+      return rejected(seed.replyTo(), "seed", "seeding from " + seed.parentEntityId() + " failed: " + loaded.error());
     }
-    return Effect().persist(new Seeded(loaded.seed().parentEntityId(), loaded.state()))
+    if (!seeding.add(loaded.chunk())) {
+      askChunk(seed, seeding.next());
+      return Effect().noReply();
+    }
+    Snapshot copy = seeding.decode(ctx.getSystem(), loaded.chunk());
+    seeding = null;
+    return Effect().persist(new Seeded(seed.parentEntityId(), copy))
         .thenRun(s -> localRanges.register(entityId, s.shared))
-        .thenReply(loaded.seed().replyTo(), s -> new Ack("seed", Outcome.APPLIED, s.block.rows(), null))
+        .thenReply(seed.replyTo(), s -> new Ack("seed", Outcome.APPLIED, s.block.rows(), null))
         .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onExport(State state, Export cmd) {
+    if (cmd.chunk() == 0) exporting = StateTransfer.encode(ctx.getSystem(), cmd.transferId(), snapshotOf(state));
+    if (exporting == null || !exporting.transferId().equals(cmd.transferId()) || cmd.chunk() >= exporting.chunks()) {
+      return Effect().reply(cmd.replyTo(), new ExportChunk(cmd.transferId(), cmd.chunk(), 0, 0, "", new byte[0],
+          entityId + " has no chunk " + cmd.chunk() + " of transfer " + cmd.transferId()));
+    }
+    StateTransfer.Encoded e = exporting;
+    boolean last = cmd.chunk() == e.chunks() - 1;
+    if (last) exporting = null;
+    return Effect().reply(cmd.replyTo(), new ExportChunk(e.transferId(), cmd.chunk(), e.chunks(), e.serializerId(),
+        e.manifest(), e.chunk(cmd.chunk()), null));
   }
 
   private ReplyEffect<Event, State> retire(Retire cmd) {

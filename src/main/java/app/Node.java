@@ -275,6 +275,13 @@ public final class Node implements AutoCloseable {
             KafkaTopics.from(config).partitions(), KafkaTopics.from(config).groupPrefix() + "-" + learning.groupSuffix(),
             streams.learner(), Settings.registry(config).autoPublish()), clock);
     if (streams != null && streams.learner() != null) servedModel.onSwitch(streams.learner()::switchTo);
+    if (training != null) {
+      // Runs are coordinated by a cluster singleton (persisted; schedule and triggers) and carried out on its node.
+      Settings.Retraining retraining = Settings.retraining(config);
+      training.coordinateWith(new learner.FullRetraining.Coordinator(actors.TrainingCoordinator.init(system,
+          retraining.coordinator(), new learner.TrainingWork(training, admin, streams.learner(), retraining.triggers())),
+          system, settings.http().askTimeout()));
+    }
 
     Route apiRoute = sealed(Directives.concat(
         new HealthRoutes(health).route(),

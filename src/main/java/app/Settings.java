@@ -100,6 +100,20 @@ public record Settings(
     }
   }
 
+  /** {@code thermocline.training}: the coordinator's schedule and the triggers. */
+  public record Retraining(actors.TrainingCoordinator.Settings coordinator, learner.TrainingWork.Triggers triggers) {}
+
+  public static Retraining retraining(Config root) {
+    Config t = root.getConfig("thermocline.training");
+    try {
+      return new Retraining(new actors.TrainingCoordinator.Settings(t.getDuration("schedule"),
+          t.getDuration("check-interval"), t.getDuration("triggers.min-gap"), 20),
+          new learner.TrainingWork.Triggers(t.getDouble("triggers.collision-rate"), t.getDouble("triggers.loss-rise")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
   public static Migration migration(Config root) {
     Config m = root.getConfig("thermocline.migration");
     try {

@@ -115,15 +115,14 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private CompletionStage<HttpResponse> startTraining(String body) {
-    return guarded(() -> {
-      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
+    return withTraining(t -> {
       ObjectNode o = body.isBlank() ? Json.object() : Json.parseObject(body);
       Long from = RecallRoutes.now(o.get("from"), "from");
       Long to = RecallRoutes.now(o.get("to"), "to");
       Integer epochs = o.hasNonNull("epochs") ? Fields.intInRange(o, "epochs", 1, 100, 1) : null;
-      Training.Progress started = training.start(new Training.Request(
-          from == null ? null : Instant.ofEpochMilli(from), to == null ? null : Instant.ofEpochMilli(to), epochs));
-      return Json.response(202, progressJson(started));
+      return t.submit(new Training.Request(from == null ? null : Instant.ofEpochMilli(from),
+              to == null ? null : Instant.ofEpochMilli(to), epochs))
+          .thenApply(started -> Json.response(202, progressJson(started)));
     });
   }
 

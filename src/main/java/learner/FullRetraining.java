@@ -53,6 +53,8 @@ public final class FullRetraining implements Training, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(FullRetraining.class);
   private static final int KEPT_RUNS = 20;
+  /** Within an epoch, progress is logged at most this often (and at each epoch's end). */
+  private static final long PROGRESS_LOG_NANOS = 30_000_000_000L;
 
   /** {@code thermocline.training}: the default window and epochs, positives per applied batch, memory cap. */
   public record Settings(Duration window, int epochs, int batchPositives, int maxPositives, float tau) {
@@ -92,6 +94,7 @@ public final class FullRetraining implements Training, AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger started = new AtomicInteger();
   private final ArrayDeque<AtomicReference<Progress>> runs = new ArrayDeque<>();
+  private final Map<String, CompletableFuture<Progress>> ends = new HashMap<>();
   private final Versioning versioning;
 
   public FullRetraining(Settings settings, LearnerSettings learner, LearnerDependencies deps, Source source,
@@ -115,21 +118,85 @@ public final class FullRetraining implements Training, AutoCloseable {
 
   @Override
   public Progress start(Request request) {
+    return begin("full-" + clock.instant().toEpochMilli() + "-" + started.incrementAndGet(), request);
+  }
+
+  /**
+   * Through the training coordinator when there is one (one run at a time in the cluster, carried out on the
+   * coordinator's node): the request is checked here, the run started there.
+   */
+  @Override
+  public java.util.concurrent.CompletionStage<Progress> submit(Request request) {
+    window(request);
+    var coordinator = this.coordinator;
+    if (coordinator == null) return CompletableFuture.completedFuture(start(request));
+    return akka.actor.typed.javadsl.AskPattern.<actors.TrainingCoordinator.Command,
+            actors.TrainingCoordinator.Started>ask(coordinator.ref(), replyTo -> new actors.TrainingCoordinator.Start(
+                "manual", millis(request.from()), millis(request.to()), request.epochs(), replyTo),
+            coordinator.askTimeout(), coordinator.system().scheduler())
+        .thenApply(started -> {
+          if (started.alreadyRunning()) {
+            throw new ApiError(409, null, "a full retraining runs already: " + started.run().runId());
+          }
+          return progress(started.run().runId()).orElseGet(() -> elsewhere(started.run()));
+        });
+  }
+
+  /** Where runs are coordinated (set once the coordinator exists; null: runs start on this node directly). */
+  public record Coordinator(akka.actor.typed.ActorRef<actors.TrainingCoordinator.Command> ref,
+      akka.actor.typed.ActorSystem<?> system, Duration askTimeout) {}
+
+  private volatile Coordinator coordinator;
+
+  public void coordinateWith(Coordinator coordinator) {
+    this.coordinator = coordinator;
+  }
+
+  private static Long millis(Instant t) {
+    return t == null ? null : t.toEpochMilli();
+  }
+
+  /** A run started on another node (the coordinator's): what this node knows of it. */
+  private Progress elsewhere(actors.TrainingRuns.Run r) {
+    Request q = request(r);
+    Window w = window(q);
+    return new Progress(r.runId(), "reading", w.from(), w.to(), w.epochs(), 0, 0, 0, 0, 0, Double.NaN,
+        Instant.ofEpochMilli(r.startedAt()), null, null, null, null, "copying");
+  }
+
+  static Request request(actors.TrainingRuns.Run r) {
+    return new Request(r.fromMillis() == null ? null : Instant.ofEpochMilli(r.fromMillis()),
+        r.toMillis() == null ? null : Instant.ofEpochMilli(r.toMillis()), r.epochs());
+  }
+
+  private record Window(Instant from, Instant to, int epochs) {}
+
+  /** The request with its defaults; an {@link ApiError} 400 naming the field at fault. */
+  private Window window(Request request) {
     Instant now = clock.instant();
     Instant to = request.to() != null ? request.to() : now;
     Instant from = request.from() != null ? request.from() : to.minus(settings.window());
     int epochs = request.epochs() != null ? request.epochs() : settings.epochs();
     if (!from.isBefore(to)) throw ApiError.badField("from", "must be before to (" + to + "), got " + from);
     if (epochs < 1 || epochs > 100) throw ApiError.badField("epochs", "must be 1–100, got " + epochs);
+    return new Window(from, to, epochs);
+  }
+
+  /** Starts run {@code runId} on this node; 409 while another runs here. */
+  Progress begin(String runId, Request request) {
+    Window w = window(request);
+    Instant now = clock.instant();
     if (!busy.compareAndSet(false, true)) {
       throw new ApiError(409, null, "a full retraining runs already on this node: " + runs.peekFirst().get().runId());
     }
-    String runId = "full-" + now.toEpochMilli() + "-" + started.incrementAndGet();
-    AtomicReference<Progress> run = new AtomicReference<>(new Progress(runId, "reading", from, to, epochs, 0, 0, 0,
-        0, 0, Double.NaN, now, null, null, null, null, "copying"));
+    AtomicReference<Progress> run = new AtomicReference<>(new Progress(runId, "reading", w.from(), w.to(), w.epochs(),
+        0, 0, 0, 0, 0, Double.NaN, now, null, null, null, null, "copying"));
+    CompletableFuture<Progress> end = new CompletableFuture<>();
     synchronized (runs) {
       runs.addFirst(run);
       while (runs.size() > KEPT_RUNS) runs.pollLast();
+      ends.put(runId, end);
+      ends.keySet().removeIf(id -> runs.stream().noneMatch(r -> r.get().runId().equals(id)));
     }
     runner.execute(() -> {
       try {
@@ -147,10 +214,35 @@ public final class FullRetraining implements Training, AutoCloseable {
         }
       } finally {
         busy.set(false);
+        end.complete(run.get());
       }
     });
-    log.info("full retraining {} started: window {} – {}, {} epoch(s)", runId, from, to, epochs);
+    log.info("full retraining {} started: window {} – {}, {} epoch(s)", runId, w.from(), w.to(), w.epochs());
     return run.get();
+  }
+
+  /** Completes with the run's progress when it ends; empty for a run this node does not know. */
+  Optional<CompletableFuture<Progress>> end(String runId) {
+    synchronized (runs) {
+      return Optional.ofNullable(ends.get(runId));
+    }
+  }
+
+  /**
+   * A run of this id that no node carries out any more (its node stopped): done if its version is the served one
+   * (the pointer is written last when publishing), else its version is marked failed and freed.
+   */
+  String[] settle(String runId) {
+    storage.ModelRegistry registry = versioning.registry();
+    var version = registry.versions().stream().filter(v -> runId.equals(v.runId())).findFirst();
+    if (version.isEmpty()) return new String[] {"failed", "the node running it stopped before it had a version"};
+    long id = version.get().id();
+    if (registry.served(clock.instant()) == id) return new String[] {"done", null};
+    String status = version.get().status();
+    if (storage.ModelRegistry.TRAINING.equals(status) || storage.ModelRegistry.SHADOW.equals(status)) {
+      versioning.model().failed(id);
+    }
+    return new String[] {"failed", "the node running it stopped; model version " + id + " not published"};
   }
 
   @Override
@@ -203,6 +295,7 @@ public final class FullRetraining implements Training, AutoCloseable {
     Collections.shuffle(primer, random);
     for (Positive p : primer) estimator.observe(p.event().itemId());
     BatchTimings timings = new BatchTimings();
+    long lastLogged = System.nanoTime();
     long done = 0;
     double lossAverage = Double.NaN;
     int groupSize = learner.softmaxBatch();
@@ -225,7 +318,13 @@ public final class FullRetraining implements Training, AutoCloseable {
         long examplesDone = done;
         double reported = lossAverage;
         int e = epoch;
-        run.updateAndGet(p -> with(p, "training", e, window.records(), examplesDone, total, reported));
+        Progress now = run.updateAndGet(p -> with(p, "training", e, window.records(), examplesDone, total,
+            reported));
+        if (System.nanoTime() - lastLogged > PROGRESS_LOG_NANOS) {
+          lastLogged = System.nanoTime();
+          log.info("full retraining {}: epoch {} of {}, {} of {} examples, loss {}, eta {} s", start.runId(), epoch,
+              start.epochs(), examplesDone, total, reported, now.eta() == null ? "?" : now.eta().toSeconds());
+        }
       }
       log.info("full retraining {}: epoch {} of {} done, loss {}", start.runId(), epoch, start.epochs(),
           lossAverage);

@@ -123,6 +123,11 @@ public final class OnlineLearner implements AutoCloseable {
   /** A batch whose deltas this node's learner applied to {@code version}: records first..last of a partition. */
   public record AppliedBatch(long version, int partition, long first, long last) {}
   private final LearnerCounters counters = new LearnerCounters();
+  /**
+   * The batches' loss, for the retraining trigger: an average over about 50 batches against its lowest since the
+   * last publish, judged after 200 batches.
+   */
+  private final model.LossTrend lossTrend = new model.LossTrend(0.02, 200);
   private final BatchTimings timings = new BatchTimings();
   /**
    * Where a batch's forward and backward run: threads of their own, one per core. Not the Cassandra driver's I/O
@@ -185,6 +190,11 @@ public final class OnlineLearner implements AutoCloseable {
     }
   }
 
+  /** The online loss's trend since the last retraining (a retraining trigger). */
+  public model.LossTrend lossTrend() {
+    return lossTrend;
+  }
+
   /** The model version learned into now. */
   public long version() {
     return gen.version();
@@ -214,6 +224,7 @@ public final class OnlineLearner implements AutoCloseable {
     if (gen.version() == version) return;
     stopStream();
     use(generation(version));
+    lossTrend.reset();
     log.info("learner {} now learns into model version {} (offsets under {})", group, version, gen.stateGroup());
     if (topics != null) start(topics);
   }
@@ -389,6 +400,10 @@ public final class OnlineLearner implements AutoCloseable {
         .thenCompose(learned -> intents.commit(partition, learned.intent(), memory, lap)
             .thenApply(ignored -> {
               counters.learned.addAndGet(learned.examples());
+              if (learned.examples() > 0) {
+                int groups = (positives.size() + settings.softmaxBatch() - 1) / settings.softmaxBatch();
+                lossTrend.observe(learned.loss() / groups);
+              }
               remember(new AppliedBatch(version, partition, first, last));
               freshness.changed(learned.items());
               memory.remember(positives);

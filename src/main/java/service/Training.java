@@ -65,6 +65,11 @@ public interface Training {
   /** Starts a run; an {@link ApiError} 409 while another runs on this node. */
   Progress start(Request request);
 
+  /** Starts a run where runs are coordinated (409 while one runs in the cluster); by default as {@link #start}. */
+  default java.util.concurrent.CompletionStage<Progress> submit(Request request) {
+    return java.util.concurrent.CompletableFuture.completedFuture(start(request));
+  }
+
   Optional<Progress> progress(String runId);
 
   /** The newest runs first. */
