@@ -97,10 +97,13 @@ class ModelVersionsTest {
 
     JsonNode started = call("POST", admin("/admin/training/full"), "{\"epochs\": 15}", 202);
     String runId = started.get("runId").asText();
-    // After the window: one more like per user, learned online into the served version while the run goes on.
-    List<String[]> later = new ArrayList<>();
-    afterWindow.forEach((user, item) -> later.add(new String[] {user, item}));
-    post(later);
+    // After the window: one more like per user, learned online into the served version. Group a's while the run
+    // goes on (before or after the copy of the served version, either way each is applied once per version),
+    // group b's once the run has ended, certainly after the copy: version 1 must learn those itself.
+    List<String[]> duringRun = new ArrayList<>();
+    List<String[]> afterRun = new ArrayList<>();
+    afterWindow.forEach((user, item) -> (user.startsWith("a") ? duringRun : afterRun).add(new String[] {user, item}));
+    post(duringRun);
     AtomicInteger recalls = new AtomicInteger();
     JsonNode run = Await.until(Duration.ofSeconds(300), () -> {
       JsonNode answer = call("POST", api("/v1/recall"), "{\"userId\": \"a-user-0\", \"k\": 10}", 200);
@@ -113,7 +116,9 @@ class ModelVersionsTest {
     assertTrue(recalls.get() > 1, "recall answered while the run went on");
     long version = run.get("modelVersion").asLong();
     assertEquals(1, version);
-    Map<Integer, Long> end = endOffsets();
+    post(afterRun);
+    Map<Integer, Long> end = Await.until(Duration.ofSeconds(30), this::endOffsets,
+        offsets -> offsets.values().stream().mapToLong(Long::longValue).sum() == window.size() + afterWindow.size());
     awaitLearned(0, end);
 
     JsonNode shadow = versionOf(version);
