@@ -157,13 +157,34 @@ class ModelVersionsTest {
     assertTrue(end.entrySet().stream().anyMatch(e -> e.getValue() > resume.getOrDefault(e.getKey(), 0L)),
         "some records were learned by version 1 itself: " + resume + " → " + end);
 
+    String fusionLogits = "BucketRange|params-0@v" + version; // the per-tier fusion logits, learned by every batch
+    assertTrue(journalRows(fusionLogits) > 0, "version 1 has its own journal");
     JsonNode back = call("POST", admin("/admin/training/rollback"), null, 200);
     assertEquals(0, back.get("id").asLong(), back.toString());
     assertTrue(back.get("served").asBoolean());
     assertEquals(0, recallVersion());
     assertEquals(finalsBefore, finals(), "the previous version's vectors, exactly");
     assertEquals("retired", versionOf(version).get("status").asText());
+    assertEquals(0, journalRows(fusionLogits), "a retired version's events are deleted");
+    assertEquals(0, snapshotRows(fusionLogits), "and its snapshots");
+    assertTrue(Await.until(Duration.ofSeconds(30),
+        () -> actors.LocalRanges.get(node.system()).find("params-0@v" + version) == null, gone -> gone),
+        "a retired version's ranges leave memory");
     assertEquals(409, status("POST", admin("/admin/training/rollback"), null), "nothing before version 0");
+  }
+
+  private static long journalRows(String persistenceId) {
+    try (var session = TestServers.cassandra().newSession()) {
+      return session.execute("SELECT count(*) FROM journal_versions.messages WHERE persistence_id = ? AND "
+          + "partition_nr = 0", persistenceId).one().getLong(0);
+    }
+  }
+
+  private static long snapshotRows(String persistenceId) {
+    try (var session = TestServers.cassandra().newSession()) {
+      return session.execute("SELECT count(*) FROM snapshot_versions.snapshots WHERE persistence_id = ?",
+          persistenceId).one().getLong(0);
+    }
   }
 
   private void registerItemsAndSplitLikes() throws Exception {
