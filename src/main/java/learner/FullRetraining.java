@@ -44,10 +44,11 @@ import service.Training;
  * the version is published (by default, {@code training.auto-publish}; else on {@code POST
  * /admin/training/{runId}/publish}): the pointer switches, the learners continue in the new version from the
  * carried-over offsets, and the index is re-built from the new rows. A run that fails marks its version failed
- * and frees it; the served version never sees a half-trained model. A run lives in the memory of the node that
- * started it: a crash ends it (its version stays registered as training). One run at a time per node. In a
- * cluster only this node's learner pauses for the copy (others go on: a record they learn during the copy may
- * reach the new version twice).
+ * and frees it; the served version never sees a half-trained model. Runs are started by the cluster singleton
+ * {@link actors.TrainingCoordinator} (through {@link TrainingWork}) on its node; a run lives in that node's memory,
+ * and a crash ends it: the coordinator's next incarnation settles it ({@link #settle}: done if its version was
+ * published, else failed and freed). In a cluster only this node's learner pauses for the copy (others go on: a
+ * record another node learns while the copy is made may reach the new version twice).
  */
 public final class FullRetraining implements Training, AutoCloseable {
 
