@@ -127,11 +127,8 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private CompletionStage<HttpResponse> trainingRun(String id) {
-    return guarded(() -> {
-      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
-      return training.progress(id).map(p -> Json.response(200, progressJson(p)))
-          .orElseGet(() -> Json.error(404, "no training run " + id + " on this node", null));
-    });
+    return withTraining(t -> t.find(id).thenApply(found -> found.map(p -> Json.response(200, progressJson(p)))
+        .orElseGet(() -> Json.error(404, "no training run " + id, null))));
   }
 
   private CompletionStage<HttpResponse> trainingRuns() {

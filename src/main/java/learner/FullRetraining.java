@@ -157,6 +157,26 @@ public final class FullRetraining implements Training, AutoCloseable {
     return t == null ? null : t.toEpochMilli();
   }
 
+  /** This node's progress of the run, else the coordinator's record of it (a run on another node). */
+  @Override
+  public java.util.concurrent.CompletionStage<Optional<Progress>> find(String runId) {
+    Optional<Progress> here = progress(runId);
+    var coordinator = this.coordinator;
+    if (here.isPresent() || coordinator == null) return CompletableFuture.completedFuture(here);
+    return akka.actor.typed.javadsl.AskPattern.<actors.TrainingCoordinator.Command,
+            actors.TrainingCoordinator.RunAnswer>ask(coordinator.ref(),
+            replyTo -> new actors.TrainingCoordinator.GetRun(runId, replyTo), coordinator.askTimeout(),
+            coordinator.system().scheduler())
+        .thenApply(answer -> Optional.ofNullable(answer.run()).map(this::recorded));
+  }
+
+  /** A run as the coordinator recorded it: running (its progress is on the coordinator's node) or how it ended. */
+  private Progress recorded(actors.TrainingRuns.Run r) {
+    Progress p = elsewhere(r);
+    if (r.endState() == null) return p.inPhase("training");
+    return p.ended(r.endState(), Instant.ofEpochMilli(r.finishedAt()), r.error());
+  }
+
   /** A run started on another node (the coordinator's): what this node knows of it. */
   private Progress elsewhere(actors.TrainingRuns.Run r) {
     Request q = request(r);

@@ -72,6 +72,11 @@ public interface Training {
 
   Optional<Progress> progress(String runId);
 
+  /** A run's progress on this node, else what the cluster knows of it (a run carried out on another node). */
+  default java.util.concurrent.CompletionStage<Optional<Progress>> find(String runId) {
+    return java.util.concurrent.CompletableFuture.completedFuture(progress(runId));
+  }
+
   /** The newest runs first. */
   List<Progress> runs();
 }
