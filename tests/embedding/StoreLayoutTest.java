@@ -77,6 +77,22 @@ class StoreLayoutTest {
   }
 
   @Test
+  void versionedEntityIdsKeepVersionZeroPlain() {
+    assertEquals("hot-0", StoreLayout.entityId("hot", 0, 0));
+    assertEquals("cold-12@v3", StoreLayout.entityId("cold", 12, 3));
+    assertEquals("cold", StoreLayout.tierOfEntity("cold-12@v3"));
+    assertEquals(12, StoreLayout.rangeOfEntity("cold-12@v3"));
+    assertEquals(3, StoreLayout.versionOfEntity("cold-12@v3"));
+    assertEquals(0, StoreLayout.versionOfEntity("cold-12"));
+    assertEquals("cold-12", StoreLayout.baseEntity("cold-12@v3"));
+    for (String bad : new String[] {"cold-12@v", "cold-12@v0", "cold-12@v-1", "cold-12@vx", "cold-12@v01"}) {
+      assertThrows(IllegalArgumentException.class, () -> StoreLayout.versionOfEntity(bad), bad);
+    }
+    assertThrows(IllegalArgumentException.class, () -> StoreLayout.rangeOfEntity("cold-x@v2"));
+    assertThrows(IllegalArgumentException.class, () -> StoreLayout.entityId("hot", 0, -1));
+  }
+
+  @Test
   void tableSeedIsDeterministicAndDistinguishesTiers() {
     // HOT and TAIL share seed 1; the name keeps their tables apart.
     assertNotEquals(LAYOUT.tableSeed("hot"), LAYOUT.tableSeed("tail2"));

@@ -37,6 +37,10 @@ public final class TestNodes {
     o.put("thermocline.model.text-encoder", "hashed-ngrams");
     o.put("akka.persistence.cassandra.journal.keyspace", "journal_" + name);
     o.put("akka.persistence.cassandra.snapshot.keyspace", "snapshot_" + name);
+    // Retraining runs only when a test starts one (no schedule, no triggers), unless the test asks.
+    o.put("thermocline.training.schedule", "0 s");
+    o.put("thermocline.training.triggers.collision-rate", 0);
+    o.put("thermocline.training.triggers.loss-rise", 0);
     o.put("akka.coordinated-shutdown.exit-jvm", "off");
     o.put("akka.coordinated-shutdown.run-by-jvm-shutdown-hook", "off");
     o.putAll(extra);

@@ -78,6 +78,30 @@ public final class BucketRange
 
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
 
+  /**
+   * Makes this range of a new model version (a versioned entity id) a copy of {@code parentEntityId}'s state. Until
+   * it is seeded, a versioned range holds back every other command that reads or changes rows (stashed, answered
+   * once the copy is in), so nothing sees or changes the rows before they are the parent's.
+   */
+  public record Seed(String parentEntityId, ActorRef<Ack> replyTo) implements Command {}
+
+  /**
+   * Chunk {@code chunk} of the range's whole state, for a range of a new version to seed from: chunk 0 encodes the
+   * state as it is now for transfer {@code transferId}, later chunks come from that one encoding
+   * ({@link StateTransfer}).
+   */
+  public record Export(String transferId, int chunk, ActorRef<ExportChunk> replyTo) implements Command {}
+
+  /** {@code error} set (and bytes empty) when the chunk is not there (a transfer superseded by another). */
+  public record ExportChunk(String transferId, int chunk, int chunks, int serializerId, String manifest, byte[] bytes,
+      String error) implements CborSerializable {}
+
+  /** Stops the entity: its version was retired and its journal is deleted next. */
+  public record Retire(ActorRef<Ack> replyTo) implements Command {}
+
+  /** A chunk of the parent's state arrived (or failed to) for a pending {@link Seed}. */
+  record SeedChunk(Seed seed, ExportChunk chunk, String error) implements Command {}
+
   public enum Outcome { APPLIED, DUPLICATE, REJECTED }
 
   /** The answer to a mutating command; sent only after the change is persisted. */
@@ -117,6 +141,9 @@ public final class BucketRange
 
   public record OccupantRemoved(String opId, int row) implements Event {}
 
+  /** This range of a new model version became a copy of its parent range. */
+  public record Seeded(String parentEntityId, Snapshot state) implements Event {}
+
   /** What a snapshot stores: the packed rows, occupancy and dedupe window as bytes. */
   public record Snapshot(byte[] rows, byte[] occupancy, List<String> recentOps, long opsApplied, long rowsUpdated,
       long lastUpdateMillis) implements CborSerializable {}
@@ -132,12 +159,15 @@ public final class BucketRange
     long opsApplied;
     long rowsUpdated;
     long lastUpdateMillis;
+    /** False for a range of a new version until its {@link Seeded}; version 0 ranges always are. */
+    final boolean seeded;
 
-    State(RowBlock block, Occupancy occupancy, RecentOps recentOps) {
+    State(RowBlock block, Occupancy occupancy, RecentOps recentOps, boolean seeded) {
       this.shared = new SharedRows(block);
       this.block = block;
       this.occupancy = occupancy;
       this.recentOps = recentOps;
+      this.seeded = seeded;
     }
 
     State applyPatch(String opId, long atMillis, byte[] patchBytes) {
@@ -182,7 +212,7 @@ public final class BucketRange
   }
 
   public static Behavior<Command> create(String entityId, StoreSettings settings) {
-    return Behaviors.setup(ctx -> new BucketRange(entityId, settings, LocalRanges.get(ctx.getSystem())));
+    return Behaviors.setup(ctx -> new BucketRange(entityId, settings, LocalRanges.get(ctx.getSystem()), ctx));
   }
 
   private final String entityId;
@@ -192,8 +222,15 @@ public final class BucketRange
   private final DeltaKernel kernel;
   private final ItemHasher opSeeds;
   private final LocalRanges localRanges;
+  private final akka.actor.typed.javadsl.ActorContext<Command> ctx;
+  private final boolean versioned;
+  /** A {@link Seed} is receiving the parent's state (not persisted: a restart asks again). */
+  private StateTransfer.Received seeding;
+  /** The state being sent to a new version's range, while it asks for the chunks. */
+  private StateTransfer.Encoded exporting;
 
-  private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges) {
+  private BucketRange(String entityId, StoreSettings settings, LocalRanges localRanges,
+      akka.actor.typed.javadsl.ActorContext<Command> ctx) {
     super(PersistenceId.of(TYPE_KEY.name(), entityId));
     this.entityId = entityId;
     this.tier = StoreLayout.tierOfEntity(entityId);
@@ -206,18 +243,30 @@ public final class BucketRange
     this.kernel = new DeltaKernel(settings.optimizer(), settings.layout().dim());
     this.opSeeds = new ItemHasher((int) settings.layout().tableSeed(tier));
     this.localRanges = localRanges;
+    this.ctx = ctx;
+    this.versioned = StoreLayout.versionOfEntity(entityId) != 0;
   }
 
   @Override
   public State emptyState() {
     RowBlock block = settings.emptyBlock(tier, range);
-    return new State(block, new Occupancy(block.rows()), new RecentOps(settings.dedupWindow()));
+    return new State(block, new Occupancy(block.rows()), new RecentOps(settings.dedupWindow()), !versioned);
   }
 
   @Override
   public CommandHandlerWithReply<Command, Event, State> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
+    var builder = newCommandHandlerWithReplyBuilder();
+    builder.forState(s -> !s.seeded)
+        .onCommand(Seed.class, this::onSeed)
+        .onCommand(SeedChunk.class, this::onSeedChunk)
+        .onCommand(Retire.class, (state, cmd) -> retire(cmd))
+        .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
+        .onCommand(Command.class, (state, cmd) -> Effect().stash());
+    return builder.forAnyState()
+        .onCommand(Seed.class, (state, cmd) -> duplicate(cmd.replyTo(), "seed"))
+        .onCommand(SeedChunk.class, (state, cmd) -> Effect().noReply())
+        .onCommand(Export.class, this::onExport)
+        .onCommand(Retire.class, (state, cmd) -> retire(cmd))
         .onCommand(ReadRows.class, this::onRead)
         .onCommand(ApplyDeltas.class, this::onApplyDeltas)
         .onCommand(WriteRows.class, this::onWriteRows)
@@ -228,6 +277,58 @@ public final class BucketRange
         .onCommand(GetChangedRows.class, (state, cmd) -> Effect().reply(cmd.replyTo(),
             new ChangedRows(StoreLayout.entityId(tier, range), state.block.changedRows())))
         .build();
+  }
+
+  private ReplyEffect<Event, State> onSeed(State state, Seed cmd) {
+    if (seeding != null) return Effect().stash();
+    seeding = new StateTransfer.Received(entityId + "/" + System.nanoTime());
+    askChunk(cmd, 0);
+    return Effect().noReply();
+  }
+
+  private void askChunk(Seed seed, int chunk) {
+    String transferId = seeding.transferId;
+    ctx.pipeToSelf(BucketRanges.entity(ctx.getSystem(), seed.parentEntityId())
+            .<ExportChunk>ask(r -> new Export(transferId, chunk, r), java.time.Duration.ofSeconds(30)),
+        (answer, failure) -> new SeedChunk(seed, answer, failure != null ? String.valueOf(failure)
+            : answer.error()));
+  }
+
+  private ReplyEffect<Event, State> onSeedChunk(State state, SeedChunk loaded) {
+    Seed seed = loaded.seed();
+    if (seeding == null) return Effect().noReply();
+    if (loaded.error() != null) {
+      seeding = null;
+      // Commands held back stay stashed: the next Seed tries again.
+      return rejected(seed.replyTo(), "seed", "seeding from " + seed.parentEntityId() + " failed: " + loaded.error());
+    }
+    if (!seeding.add(loaded.chunk())) {
+      askChunk(seed, seeding.next());
+      return Effect().noReply();
+    }
+    Snapshot copy = seeding.decode(ctx.getSystem(), loaded.chunk());
+    seeding = null;
+    return Effect().persist(new Seeded(seed.parentEntityId(), copy))
+        .thenRun(s -> localRanges.register(entityId, s.shared))
+        .thenReply(seed.replyTo(), s -> new Ack("seed", Outcome.APPLIED, s.block.rows(), null))
+        .thenUnstashAll();
+  }
+
+  private ReplyEffect<Event, State> onExport(State state, Export cmd) {
+    if (cmd.chunk() == 0) exporting = StateTransfer.encode(ctx.getSystem(), cmd.transferId(), snapshotOf(state));
+    if (exporting == null || !exporting.transferId().equals(cmd.transferId()) || cmd.chunk() >= exporting.chunks()) {
+      return Effect().reply(cmd.replyTo(), new ExportChunk(cmd.transferId(), cmd.chunk(), 0, 0, "", new byte[0],
+          entityId + " has no chunk " + cmd.chunk() + " of transfer " + cmd.transferId()));
+    }
+    StateTransfer.Encoded e = exporting;
+    boolean last = cmd.chunk() == e.chunks() - 1;
+    if (last) exporting = null;
+    return Effect().reply(cmd.replyTo(), new ExportChunk(e.transferId(), cmd.chunk(), e.chunks(), e.serializerId(),
+        e.manifest(), e.chunk(cmd.chunk()), null));
+  }
+
+  private ReplyEffect<Event, State> retire(Retire cmd) {
+    return Effect().none().thenStop().thenReply(cmd.replyTo(), s -> new Ack("retire", Outcome.APPLIED, 0, null));
   }
 
   private ReplyEffect<Event, State> onRead(State state, ReadRows cmd) {
@@ -353,6 +454,7 @@ public final class BucketRange
         .onEvent(OccupantAdded.class, State::addOccupant)
         .onEvent(OccupantsAdded.class, State::addOccupants)
         .onEvent(OccupantRemoved.class, State::removeOccupant)
+        .onEvent(Seeded.class, (s, e) -> stateOf(e.state()))
         .build();
   }
 
@@ -360,7 +462,9 @@ public final class BucketRange
   @Override
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
-        .onSignal(RecoveryCompleted.instance(), s -> localRanges.register(entityId, s.shared))
+        .onSignal(RecoveryCompleted.instance(), s -> {
+          if (s.seeded) localRanges.register(entityId, s.shared);
+        })
         .onSignal(PostStop.instance(), s -> localRanges.unregister(entityId, s.shared))
         .build();
   }
@@ -377,23 +481,31 @@ public final class BucketRange
     return new SnapshotAdapter<>() {
       @Override
       public Object toJournal(State s) {
-        return new Snapshot(s.block.toBytes(), s.occupancy.toBytes(), s.recentOps.oldestFirst(),
-            s.opsApplied, s.rowsUpdated, s.lastUpdateMillis);
+        return snapshotOf(s);
       }
 
       @Override
       public State fromJournal(Object from) {
-        Snapshot snap = (Snapshot) from;
-        StoreLayout layout = settings.layout();
-        RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
-            layout.initStd(tier), settings.initialAccumulator());
-        State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
-            RecentOps.of(settings.dedupWindow(), snap.recentOps()));
-        s.opsApplied = snap.opsApplied();
-        s.rowsUpdated = snap.rowsUpdated();
-        s.lastUpdateMillis = snap.lastUpdateMillis();
-        return s;
+        return stateOf((Snapshot) from);
       }
     };
+  }
+
+  private static Snapshot snapshotOf(State s) {
+    return new Snapshot(s.block.toBytes(), s.occupancy.toBytes(), s.recentOps.oldestFirst(),
+        s.opsApplied, s.rowsUpdated, s.lastUpdateMillis);
+  }
+
+  /** A state from a snapshot: this range's own, or (seeding a new version) its parent's, which has the same layout. */
+  private State stateOf(Snapshot snap) {
+    StoreLayout layout = settings.layout();
+    RowBlock block = RowBlock.fromBytes(snap.rows(), layout.tableSeed(tier), (long) range * layout.rowsPerRange(),
+        layout.initStd(tier), settings.initialAccumulator());
+    State s = new State(block, Occupancy.fromBytes(snap.occupancy()),
+        RecentOps.of(settings.dedupWindow(), snap.recentOps()), true);
+    s.opsApplied = snap.opsApplied();
+    s.rowsUpdated = snap.rowsUpdated();
+    s.lastUpdateMillis = snap.lastUpdateMillis();
+    return s;
   }
 }

@@ -216,6 +216,10 @@ public final class Node implements AutoCloseable {
     ItemService items = new ItemService(system, new ItemStores(store, membership, interactions), fusion, ranges,
         settings.retrieval().shards(), settings.http().askTimeout(), clock);
     items.startQueue(settings.items().registration());
+    // The served model version, before anything reads rows: shards rebuild and learners learn from it.
+    service.ServedModel servedModel = new service.ServedModel(new storage.ModelRegistry(session, keyspace),
+        actors.ModelVersions.get(system), ranges, items, Settings.registry(config).served(), clock).start();
+    system.getWhenTerminated().thenRun(servedModel::close);
     BucketRange.init(system, settings.store());
     HotSlotAllocator.init(system, layout);
     var graphWork = new retrieval.DutyCycleExecutor("graph-upkeep", settings.retrieval().graphUpkeepShare());
@@ -273,7 +277,18 @@ public final class Node implements AutoCloseable {
         learning, new LearnerDependencies(learnerState, store, fusion, ranges, settings.recall().weights(), null,
             freshness),
         new learner.FullRetraining.Source(KafkaTopics.from(config).bootstrapServers(),
-            KafkaTopics.from(config).interactions()), clock);
+            KafkaTopics.from(config).interactions()),
+        new learner.FullRetraining.Versioning(servedModel, new storage.ModelRegistry(session, keyspace),
+            KafkaTopics.from(config).partitions(), KafkaTopics.from(config).groupPrefix() + "-" + learning.groupSuffix(),
+            streams.learner(), Settings.registry(config).autoPublish()), clock);
+    if (streams != null && streams.learner() != null) servedModel.onSwitch(streams.learner()::switchTo);
+    if (training != null) {
+      // Runs are coordinated by a cluster singleton (persisted; schedule and triggers) and carried out on its node.
+      Settings.Retraining retraining = Settings.retraining(config);
+      training.coordinateWith(new learner.FullRetraining.Coordinator(actors.TrainingCoordinator.init(system,
+          retraining.coordinator(), new learner.TrainingWork(training, admin, streams.learner(), retraining.triggers())),
+          system, settings.http().askTimeout()));
+    }
 
     MetricsScrape.Lag lag = MetricsScrape.Lag.NONE;
     if (streams != null) {
@@ -281,7 +296,7 @@ public final class Node implements AutoCloseable {
       KafkaLag kafkaLag = new KafkaLag(topics.bootstrapServers(), settings.http().askTimeout());
       system.getWhenTerminated().thenRun(kafkaLag::close);
       lag = MetricsScrape.kafka(kafkaLag, Streams.pipelineGroups(topics), topics.interactions(), learnerState,
-          streams.learner() == null ? null : streams.learner().group());
+          streams.learner() == null ? null : streams.learner()::stateGroup);
     }
     MetricsScrape scrape = new MetricsScrape(system, metrics,
         new MetricsScrape.Sources(admin, items.shards(), freshness, lag), settings.http().askTimeout());

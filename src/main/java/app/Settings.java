@@ -89,6 +89,36 @@ public record Settings(
     return root.getDuration("thermocline.metrics.new-item-age");
   }
 
+  /**
+   * {@code thermocline.registry} (versions kept, how often nodes read the pointer) and
+   * {@code thermocline.training.auto-publish}.
+   */
+  public record Registry(service.ServedModel.Settings served, boolean autoPublish) {}
+
+  public static Registry registry(Config root) {
+    Config t = root.getConfig("thermocline");
+    try {
+      return new Registry(new service.ServedModel.Settings(t.getInt("registry.keep"),
+          t.getDuration("registry.poll-interval")), t.getBoolean("training.auto-publish"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
+  /** {@code thermocline.training}: the coordinator's schedule and the triggers. */
+  public record Retraining(actors.TrainingCoordinator.Settings coordinator, learner.TrainingWork.Triggers triggers) {}
+
+  public static Retraining retraining(Config root) {
+    Config t = root.getConfig("thermocline.training");
+    try {
+      return new Retraining(new actors.TrainingCoordinator.Settings(t.getDuration("schedule"),
+          t.getDuration("check-interval"), t.getDuration("triggers.min-gap"), 20),
+          new learner.TrainingWork.Triggers(t.getDouble("triggers.collision-rate"), t.getDouble("triggers.loss-rise")));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline: " + e.getMessage(), e);
+    }
+  }
+
   public static Migration migration(Config root) {
     Config m = root.getConfig("thermocline.migration");
     try {

@@ -104,14 +104,57 @@ public record StoreLayout(int dim, int rowsPerRange, float initStd, List<TierSpe
     return tier + "-" + range;
   }
 
+  /**
+   * The entity of {@code range} of {@code tier} in model version {@code version} (the model registry): version 0,
+   * the store as it was before versions existed, keeps the plain {@code <tier>-<range>}; a later version is
+   * {@code <tier>-<range>@v<version>}, a separate entity with its own journal.
+   */
+  public static String entityId(String tier, int range, long version) {
+    if (version < 0) throw new IllegalArgumentException("version must be >= 0, got " + version);
+    String base = entityId(tier, range);
+    return version == 0 ? base : base + VERSION_MARK + version;
+  }
+
+  private static final String VERSION_MARK = "@v";
+
+  /** The model version an entity id belongs to (0 without a version suffix). */
+  public static long versionOfEntity(String id) {
+    int at = versionMark(id);
+    if (at < 0) return 0;
+    String digits = id.substring(at + VERSION_MARK.length());
+    if (digits.isEmpty() || digits.charAt(0) == '0' || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw invalidEntity(id, "version must be a positive decimal number");
+    }
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      throw invalidEntity(id, "version does not fit in a long");
+    }
+  }
+
+  /** The id without its version suffix: the same range in version 0. */
+  public static String baseEntity(String id) {
+    int at = versionMark(id);
+    String base = at < 0 ? id : id.substring(0, at);
+    separator(base);
+    return base;
+  }
+
+  private static int versionMark(String id) {
+    if (id == null) throw new IllegalArgumentException("entity id is null");
+    return id.indexOf(VERSION_MARK);
+  }
+
   public static String tierOfEntity(String id) {
-    return id.substring(0, separator(id));
+    String base = baseEntity(id);
+    return base.substring(0, separator(base));
   }
 
   public static int rangeOfEntity(String id) {
-    int sep = separator(id);
+    String base = baseEntity(id);
+    int sep = separator(base);
     try {
-      return Integer.parseInt(id, sep + 1, id.length(), 10);
+      return Integer.parseInt(base, sep + 1, base.length(), 10);
     } catch (NumberFormatException e) {
       throw invalidEntity(id, "range does not fit in an int");
     }

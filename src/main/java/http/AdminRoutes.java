@@ -44,6 +44,7 @@ public final class AdminRoutes extends AllDirectives {
         path("tiers", () -> get(() -> answer(tiers()))),
         path(PathMatchers.segment("training").slash("full"), () -> post(() -> withSizeLimit(MAX_TRAINING_BODY,
             () -> entity(Unmarshaller.entityToString(), body -> answer(startTraining(body)))))),
+        modelRoutes(),
         path(PathMatchers.segment("training").slash(PathMatchers.segment()), id -> get(() -> answer(trainingRun(id)))),
         path("training", () -> get(() -> answer(trainingRuns()))),
         migrationRoutes(),
@@ -56,6 +57,37 @@ public final class AdminRoutes extends AllDirectives {
   public AdminRoutes with(OperatorRoutes operatorRoutes) {
     this.operator = operatorRoutes;
     return this;
+  }
+
+  /**
+   * The model registry: {@code POST /admin/training/rollback} (the previous published version served again),
+   * {@code POST /admin/training/{runId}/publish} (a run's shadow version served), {@code GET /admin/models}.
+   */
+  private Route modelRoutes() {
+    return concat(
+        path(PathMatchers.segment("training").slash("rollback"), () -> post(() -> answer(withTraining(t ->
+            t.rollback().thenApply(v -> Json.response(200, ModelJson.version(v, t.servedVersion()))))))),
+        path(PathMatchers.segment("training").slash(PathMatchers.segment()).slash("publish"), runId -> post(() ->
+            answer(withTraining(t -> t.publish(runId).thenApply(p -> Json.response(200, progressJson(p))))))),
+        path("models", () -> get(() -> answer(withTraining(t -> t.versions().thenApply(list -> {
+          ObjectNode out = Json.object().put("served", t.servedVersion());
+          ArrayNode versions = out.putArray("versions");
+          for (var v : list) versions.add(ModelJson.version(v, t.servedVersion()));
+          return Json.response(200, out);
+        }))))));
+  }
+
+  private CompletionStage<HttpResponse> withTraining(
+      java.util.function.Function<Training, CompletionStage<HttpResponse>> action) {
+    if (training == null) {
+      return CompletableFuture.completedFuture(
+          Json.error(503, "full retraining needs Kafka, and this node runs without it", null));
+    }
+    try {
+      return action.apply(training);
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Errors.toResponse(e));
+    }
   }
 
   /** {@code POST /admin/migrations} starts a run (202 with it), {@code GET} lists them, {@code GET …/{runId}}. */
@@ -88,24 +120,20 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private CompletionStage<HttpResponse> startTraining(String body) {
-    return guarded(() -> {
-      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
+    return withTraining(t -> {
       ObjectNode o = body.isBlank() ? Json.object() : Json.parseObject(body);
       Long from = RecallRoutes.now(o.get("from"), "from");
       Long to = RecallRoutes.now(o.get("to"), "to");
       Integer epochs = o.hasNonNull("epochs") ? Fields.intInRange(o, "epochs", 1, 100, 1) : null;
-      Training.Progress started = training.start(new Training.Request(
-          from == null ? null : Instant.ofEpochMilli(from), to == null ? null : Instant.ofEpochMilli(to), epochs));
-      return Json.response(202, progressJson(started));
+      return t.submit(new Training.Request(from == null ? null : Instant.ofEpochMilli(from),
+              to == null ? null : Instant.ofEpochMilli(to), epochs))
+          .thenApply(started -> Json.response(202, progressJson(started)));
     });
   }
 
   private CompletionStage<HttpResponse> trainingRun(String id) {
-    return guarded(() -> {
-      if (training == null) return Json.error(503, "full retraining needs Kafka, and this node runs without it", null);
-      return training.progress(id).map(p -> Json.response(200, progressJson(p)))
-          .orElseGet(() -> Json.error(404, "no training run " + id + " on this node", null));
-    });
+    return withTraining(t -> t.find(id).thenApply(found -> found.map(p -> Json.response(200, progressJson(p)))
+        .orElseGet(() -> Json.error(404, "no training run " + id, null))));
   }
 
   private CompletionStage<HttpResponse> trainingRuns() {
@@ -140,6 +168,8 @@ public final class AdminRoutes extends AllDirectives {
     if (p.finishedAt() == null) o.putNull("finishedAt");
     else o.put("finishedAt", p.finishedAt().toString());
     if (p.error() != null) o.put("error", p.error());
+    if (p.modelVersion() != null) o.put("modelVersion", p.modelVersion());
+    if (p.phase() != null) o.put("phase", p.phase());
     return o;
   }
 

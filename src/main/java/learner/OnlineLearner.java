@@ -95,17 +95,40 @@ public final class OnlineLearner implements AutoCloseable {
 
   private final ActorSystem<?> system;
   private final LearnerSettings settings;
+  /** The Kafka consumer group (spreads partitions over nodes); the offsets are kept per model version. */
   private final String group;
+  private final LearnerDependencies deps;
   private final LearnerState state;
   private final InteractionWeights weights;
   private final DeadLetters deadLetters;
   private final FreshnessQueue freshness;
   private final metrics.Metrics metrics;
   private final akka.stream.RestartSettings restart;
-  private final PartitionMemory partitions;
-  private final IntentProtocol intents;
-  private final BatchAssembly assembly;
+  /** What learns into one model version: its offsets' key, its memory, its intents, its step. */
+  private record Generation(long version, String stateGroup, PartitionMemory partitions, IntentProtocol intents,
+      BatchAssembly assembly) {}
+
+  private volatile Generation gen;
+  private PartitionMemory partitions;
+  private IntentProtocol intents;
+  private BatchAssembly assembly;
+  private KafkaTopics topics;
+  private final Object gateLock = new Object();
+  /** Completed while learning may go on; a pause replaces it with an open one. */
+  private CompletableFuture<Void> gate = CompletableFuture.completedFuture(null);
+  private int inFlight;
+  /** The batches applied by this node, per model version (a diagnostic: the newest few thousand). */
+  private final Map<Long, java.util.Deque<AppliedBatch>> applied = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int KEPT_BATCHES = 10_000;
+
+  /** A batch whose deltas this node's learner applied to {@code version}: records first..last of a partition. */
+  public record AppliedBatch(long version, int partition, long first, long last) {}
   private final LearnerCounters counters = new LearnerCounters();
+  /**
+   * The batches' loss, for the retraining trigger: an average over about 50 batches against its lowest since the
+   * last publish, judged after 200 batches.
+   */
+  private final model.LossTrend lossTrend = new model.LossTrend(0.02, 200);
   private final BatchTimings timings = new BatchTimings();
   /**
    * Where a batch's forward and backward run: threads of their own, one per core. Not the Cassandra driver's I/O
@@ -125,6 +148,7 @@ public final class OnlineLearner implements AutoCloseable {
     this.system = system;
     this.settings = settings;
     this.group = groupPrefix + "-" + settings.groupSuffix();
+    this.deps = deps;
     this.state = deps.state();
     this.weights = deps.weights();
     this.deadLetters = deps.deadLetters();
@@ -138,14 +162,104 @@ public final class OnlineLearner implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.partitions = new PartitionMemory(settings);
-    this.intents = new IntentProtocol(deps.state(), group, deps.ranges(), settings.failAfterBatches());
-    this.assembly = new BatchAssembly(settings, deps, group, counters, stepExecutor);
+    use(generation(deps.ranges().version()));
   }
 
-  /** The consumer group whose offsets the learner keeps in learner_state (its lag is read against them). */
+  /** The key of a model version's offsets in {@code learner_state}: version 0 keeps the plain group. */
+  public static String stateGroup(String group, long version) {
+    return version == 0 ? group : group + "@v" + version;
+  }
+
+  /** The consumer group; its offsets for version v are under {@link #stateGroup}. */
   public String group() {
     return group;
+  }
+
+  /** The batches this node applied to {@code version}, oldest first (the newest {@value #KEPT_BATCHES}). */
+  public List<AppliedBatch> appliedBatches(long version) {
+    java.util.Deque<AppliedBatch> batches = applied.get(version);
+    if (batches == null) return List.of();
+    synchronized (batches) {
+      return List.copyOf(batches);
+    }
+  }
+
+  private void remember(AppliedBatch batch) {
+    java.util.Deque<AppliedBatch> batches = applied.computeIfAbsent(batch.version(), v -> new java.util.ArrayDeque<>());
+    synchronized (batches) {
+      batches.addLast(batch);
+      while (batches.size() > KEPT_BATCHES) batches.pollFirst();
+    }
+  }
+
+  /** The online loss's trend since the last retraining (a retraining trigger). */
+  public model.LossTrend lossTrend() {
+    return lossTrend;
+  }
+
+  /** The model version learned into now. */
+  public long version() {
+    return gen.version();
+  }
+
+  /** Where the offsets of the version learned into now are kept in learner_state ({@link #stateGroup}). */
+  public String stateGroup() {
+    return gen.stateGroup();
+  }
+
+  private Generation generation(long version) {
+    String key = stateGroup(group, version);
+    LearnerDependencies pinned = new LearnerDependencies(deps.state(), deps.store(), deps.fusion().atVersion(version),
+        deps.ranges().atVersion(version), deps.weights(), deps.deadLetters(), deps.freshness());
+    return new Generation(version, key, new PartitionMemory(settings),
+        new IntentProtocol(deps.state(), key, pinned.ranges(), settings.failAfterBatches()),
+        new BatchAssembly(settings, pinned, key, counters, stepExecutor));
+  }
+
+  private void use(Generation g) {
+    gen = g;
+    partitions = g.partitions();
+    intents = g.intents();
+    assembly = g.assembly();
+  }
+
+  /**
+   * Learns into model version {@code version} from now on (it was published, or rolled back to): the stream stops
+   * (a batch in flight is cut short, its intent makes that safe), and starts again from that version's own offsets.
+   */
+  public synchronized void switchTo(long version) {
+    if (gen.version() == version) return;
+    stopStream();
+    use(generation(version));
+    lossTrend.reset();
+    log.info("learner {} now learns into model version {} (offsets under {})", group, version, gen.stateGroup());
+    if (topics != null) start(topics);
+  }
+
+  /**
+   * Holds learning on this node: batches not started wait, and this returns once none is in flight (or after
+   * {@code timeout}, false). Until {@link #resume}, what this node's learner applied stays as it is.
+   */
+  public boolean pause(java.time.Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (gateLock) {
+      if (gate.isDone()) gate = new CompletableFuture<>();
+      while (inFlight > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) return false;
+        gateLock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  public void resume() {
+    CompletableFuture<Void> open;
+    synchronized (gateLock) {
+      open = gate;
+      gate = CompletableFuture.completedFuture(null);
+    }
+    open.complete(null);
   }
 
   /** Positive interactions learned so far by this node (a progress figure for benchmarks). */
@@ -172,8 +286,10 @@ public final class OnlineLearner implements AutoCloseable {
     return timings.summary();
   }
 
-  public void start(KafkaTopics topics) {
+  public synchronized void start(KafkaTopics topics) {
+    this.topics = topics;
     intents.topic(topics.interactions());
+    Generation g = gen;
     // Offsets are the learner's own (learner_state): the group only spreads partitions over the nodes.
     ConsumerSettings<byte[], byte[]> consumer = CommittingPipeline.consumerSettings(system, topics, group);
     var running = RestartSource.onFailuresWithBackoff(restart,
@@ -184,14 +300,38 @@ public final class OnlineLearner implements AutoCloseable {
                   return pair.second()
                       .filter(r -> toLearn(tp.partition(), r))
                       .groupedWithin(settings.batchSize(), settings.batchWindow())
-                      .mapAsync(1, batch -> learn(tp.partition(), batch));
+                      .mapAsync(1, batch -> gated(g, tp.partition(), batch));
                 }))
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.ignore(), Keep.both())
         .run(system);
     killSwitch = running.first();
     done = running.second();
-    log.info("learning online from {} as group {}", topics.interactions(), group);
+    log.info("learning online from {} as group {} into model version {}", topics.interactions(), group,
+        g.version());
+  }
+
+  /** A batch learned once the gate is open, counted in flight while it runs. */
+  private CompletionStage<Done> gated(Generation g, int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+    CompletableFuture<Void> open;
+    synchronized (gateLock) {
+      open = gate;
+      if (open.isDone()) inFlight++;
+    }
+    if (!open.isDone()) return open.thenCompose(ignored -> gated(g, partition, records));
+    CompletionStage<Done> learned;
+    try {
+      learned = g != gen ? CompletableFuture.failedFuture(new IllegalStateException("model version switched"))
+          : learn(partition, records);
+    } catch (RuntimeException e) {
+      learned = CompletableFuture.failedFuture(e);
+    }
+    return learned.whenComplete((done, failure) -> {
+      synchronized (gateLock) {
+        inFlight--;
+        gateLock.notifyAll();
+      }
+    });
   }
 
   /**
@@ -201,7 +341,7 @@ public final class OnlineLearner implements AutoCloseable {
   private CompletionStage<Map<TopicPartition, Object>> onAssign(Set<TopicPartition> assigned) {
     Map<TopicPartition, CompletableFuture<Long>> resumes = new HashMap<>();
     for (TopicPartition tp : assigned) {
-      resumes.put(tp, state.read(group, tp.partition()).thenCompose(found -> resume(tp.partition(), found))
+      resumes.put(tp, state.read(gen.stateGroup(), tp.partition()).thenCompose(found -> resume(tp.partition(), found))
           .toCompletableFuture());
     }
     return CompletableFuture.allOf(resumes.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
@@ -212,7 +352,7 @@ public final class OnlineLearner implements AutoCloseable {
         learnFrom.put(tp, resume);
         offsets.put(tp, partitions.resumeAt(tp.partition(), resume));
       });
-      log.info("learner {} resumes at {}, re-reading users' recent positives from {}", group, learnFrom, offsets);
+      log.info("learner {} resumes at {}, re-reading users' recent positives from {}", gen.stateGroup(), learnFrom, offsets);
       return offsets;
     });
   }
@@ -259,6 +399,7 @@ public final class OnlineLearner implements AutoCloseable {
           .thenApply(ignored -> Done.getInstance());
     }
     PartitionMemory.Batch memory = partitions.forBatch(partition);
+    long version = gen.version();
     BatchTimings.Lap lap = timings.start();
     return deadLettered
         .thenCompose(ignored -> assembly.compute(intents.opId(partition, first, last), first, last, positives,
@@ -267,6 +408,11 @@ public final class OnlineLearner implements AutoCloseable {
             .thenApply(ignored -> {
               counters.learned.addAndGet(learned.examples());
               if (metrics != null) metrics.deltasApplied(rowsOf(learned.intent()), learned.examples());
+              if (learned.examples() > 0) {
+                int groups = (positives.size() + settings.softmaxBatch() - 1) / settings.softmaxBatch();
+                lossTrend.observe(learned.loss() / groups);
+              }
+              remember(new AppliedBatch(version, partition, first, last));
               freshness.changed(learned.items());
               memory.remember(positives);
               return Done.getInstance();
@@ -284,15 +430,22 @@ public final class OnlineLearner implements AutoCloseable {
    * completes: completing would flush a partial micro-batch, a batch boundary an uninterrupted run never has.
    */
   @Override
-  public void close() {
+  public synchronized void close() {
+    stopStream();
+    resume();
+    stepExecutor.shutdown();
+  }
+
+  private void stopStream() {
     if (killSwitch != null) killSwitch.abort(new IllegalStateException("learner stopped"));
     if (done != null) {
       try {
         done.toCompletableFuture().get(30, TimeUnit.SECONDS);
       } catch (Exception expected) {
-        log.info("learner {} stopped", group);
+        log.info("learner {} stopped", gen.stateGroup());
       }
     }
-    stepExecutor.shutdown();
+    killSwitch = null;
+    done = null;
   }
 }

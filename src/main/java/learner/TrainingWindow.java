@@ -34,7 +34,11 @@ import streams.InteractionCodec;
  */
 final class TrainingWindow {
 
-  /** What was read: the positives (a uniform sample if capped), and counts for the run's report. */
+  /**
+   * What was read: the positives (a uniform sample if capped), counts for the run's report, and where the window
+   * ended in each partition (the first offset after it: the first record after {@code to}, else the end offset
+   * when the read started).
+   */
   record Read(List<Positive> positives, long records, long positivesSeen, long unreadable,
       Map<Integer, Long> endOffsets) {}
 
@@ -60,6 +64,7 @@ final class TrainingWindow {
           .collect(Collectors.toMap(tp -> tp, tp -> from.toEpochMilli()));
       Map<TopicPartition, OffsetAndTimestamp> starts = consumer.offsetsForTimes(times, Duration.ofSeconds(30));
       Map<TopicPartition, Long> remaining = new HashMap<>();
+      Map<TopicPartition, Long> windowEnd = new HashMap<>(end);
       for (TopicPartition tp : partitions) {
         OffsetAndTimestamp start = starts.get(tp);
         long first = start == null ? end.get(tp) : start.offset(); // null: nothing at or after `from`
@@ -80,6 +85,7 @@ final class TrainingWindow {
           Long stop = remaining.get(tp);
           if (stop == null) continue;
           if (r.offset() >= stop || r.timestamp() > to.toEpochMilli()) {
+            if (r.offset() < stop) windowEnd.put(tp, r.offset());
             done(consumer, remaining, tp);
             continue;
           }
@@ -106,7 +112,7 @@ final class TrainingWindow {
         progress.accept(records);
       }
       Map<Integer, Long> endOffsets = new HashMap<>();
-      end.forEach((tp, o) -> endOffsets.put(tp.partition(), o));
+      windowEnd.forEach((tp, o) -> endOffsets.put(tp.partition(), o));
       return new Read(kept, records, seen, unreadable, endOffsets);
     }
   }

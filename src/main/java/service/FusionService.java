@@ -112,6 +112,16 @@ public final class FusionService {
     this.clock = java.util.Objects.requireNonNull(clock, "clock");
   }
 
+  /** The same service over model version {@code version}'s rows (a shadow being trained, a learner's version). */
+  public FusionService atVersion(long version) {
+    return new FusionService(layout, rows.atVersion(version), encoder, text, uploaderMeans, blend, clock);
+  }
+
+  /** The model version this service reads now. */
+  public long version() {
+    return rows.version();
+  }
+
   public MoveBlend blend() {
     return blend;
   }

@@ -316,6 +316,20 @@ public final class ItemService implements RetrievalShard.ItemSource {
     });
   }
 
+  /**
+   * Re-indexes every item of every retrieval shard from the rows served now (a model version was published or
+   * rolled back): shard by shard, a page of members at a time, each page's vectors upserted as a refresh, so the
+   * shards answer throughout. The number of items re-indexed.
+   */
+  public CompletionStage<Long> reindexAll() {
+    CompletionStage<Long> done = CompletableFuture.completedFuture(0L);
+    for (int shard = 0; shard < placement.shards(); shard++) {
+      int s = shard;
+      done = done.thenCompose(total -> membership.forEach(s, this::reindex).thenApply(n -> total + n));
+    }
+    return done;
+  }
+
   /** Re-computes the served vectors of items and upserts them into their shards (one message per shard). */
   public CompletionStage<Void> reindex(java.util.List<String> itemIds) {
     return store.findRecent(itemIds).thenCompose(found -> {

@@ -136,10 +136,11 @@ public final class MetricsScrape {
    * Lag from Kafka: the committing pipelines' groups against their committed offsets, and the online learner
    * (whose offsets live in Cassandra, not in its group) against learner_state.
    *
-   * @param learnerGroup null when the node does not learn
+   * @param learnerGroup null when the node does not learn; else the key of the served version's offsets in
+   *     learner_state, asked at each scrape (a publish or a rollback moves the learner to another version's)
    */
   public static Lag kafka(KafkaLag kafka, List<String> groups, String interactionsTopic, LearnerState state,
-      String learnerGroup) {
+      java.util.function.Supplier<String> learnerGroup) {
     return new Lag() {
       @Override
       public CompletionStage<List<Metrics.Lag>> consumers() {
@@ -155,10 +156,11 @@ public final class MetricsScrape {
       @Override
       public CompletionStage<List<Metrics.Lag>> learner() {
         if (learnerGroup == null) return CompletableFuture.completedFuture(List.of());
+        String group = learnerGroup.get();
         return kafka.endOffsets(interactionsTopic).thenCompose(ends -> {
           List<CompletableFuture<Metrics.Lag>> reads = new ArrayList<>();
-          ends.forEach((partition, end) -> reads.add(state.read(learnerGroup, partition)
-              .thenApply(pos -> new Metrics.Lag(learnerGroup, interactionsTopic, partition,
+          ends.forEach((partition, end) -> reads.add(state.read(group, partition)
+              .thenApply(pos -> new Metrics.Lag(group, interactionsTopic, partition,
                   Math.max(0, end - pos.map(LearnerState.Position::nextOffset).orElse(0L))))
               .toCompletableFuture()));
           return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))

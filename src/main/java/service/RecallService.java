@@ -86,8 +86,6 @@ public final class RecallService {
   /** Where recall reads from: the users' histories, their learned rows, and the retrieval shards. */
   public record Sources(HistorySource interactions, UserRows userRows, Shards shards) {}
 
-  /** No model has been trained yet: every vector comes from the initial towers. */
-  public static final long MODEL_VERSION = 0;
 
   private final ActorSystem<?> system;
   private final HistorySource interactions;
@@ -291,7 +289,9 @@ public final class RecallService {
   }
 
   private Result result(Request req, List<Item> items, String strategy, Gathered g, long start) {
-    Result r = new Result(req.userId(), items, MODEL_VERSION, strategy, !g.missing().isEmpty(), g.missing(),
+    // The version this node serves as the answer is made (model registry; a publish switches it between requests).
+    Result r = new Result(req.userId(), items, actors.ModelVersions.get(system).served(), strategy,
+        !g.missing().isEmpty(), g.missing(),
         (System.nanoTime() - start) / 1e6);
     metrics.Metrics m = metrics;
     if (m != null) m.recallServed(strategy, r.partial(), r.tookMs() / 1e3);

@@ -24,6 +24,7 @@ public final class LearnerState {
   private final PreparedStatement select;
   private final PreparedStatement writeIntent;
   private final PreparedStatement advance;
+  private final PreparedStatement begin;
 
   public LearnerState(CqlSession session, String keyspace) {
     this.session = session;
@@ -33,6 +34,18 @@ public final class LearnerState {
     writeIntent = session.prepare(
         "UPDATE " + table + " SET intent = ?, estimator = ?, negatives = ? WHERE grp = ? AND part = ?");
     advance = session.prepare("UPDATE " + table + " SET next_offset = ?, intent = null WHERE grp = ? AND part = ?");
+    begin = session.prepare("UPDATE " + table + " SET next_offset = ?, intent = null, estimator = ?, negatives = ? "
+        + "WHERE grp = ? AND part = ?");
+  }
+
+  /**
+   * Starts {@code group}'s partition where another stands ({@code from}: its offset, estimate and negative pool;
+   * a new model version's learner continuing from what its parent had learned when it was copied).
+   */
+  public CompletionStage<Void> begin(String group, int partition, Position from) {
+    return session.executeAsync(begin.bind(from.nextOffset(),
+        from.estimator() == null ? null : ByteBuffer.wrap(from.estimator()),
+        from.negatives() == null ? null : ByteBuffer.wrap(from.negatives()), group, partition)).thenApply(rs -> null);
   }
 
   public CompletionStage<Optional<Position>> read(String group, int partition) {

@@ -24,6 +24,10 @@ final class BenchNodes {
     c.put("thermocline.kafka.embedded-port", ports[2]);
     c.put("thermocline.kafka.embedded-controller-port", ports[3]);
     c.put("thermocline.cluster.management", false);
+    // A benchmark starts its retraining runs itself: no scheduled or triggered run in the middle of its figures.
+    c.put("thermocline.training.schedule", "0 s");
+    c.put("thermocline.training.triggers.collision-rate", 0);
+    c.put("thermocline.training.triggers.loss-rise", 0);
     c.put("akka.remote.artery.canonical.port", 0);
     c.put("akka.loglevel", "WARNING");
     return c;
