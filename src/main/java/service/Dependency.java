@@ -4,7 +4,6 @@ import akka.actor.typed.ActorSystem;
 import akka.pattern.CircuitBreaker;
 import akka.pattern.CircuitBreakerOpenException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -107,9 +106,10 @@ public final class Dependency {
     if (problem != null) return CompletableFuture.failedFuture(unavailable(problem));
     CompletableFuture<T> result = new CompletableFuture<>();
     waiting.add(result);
-    breaker.callWithCircuitBreakerCS(call::get, Dependency::countsAsFailure).whenComplete((value, failure) -> {
-      if (failure == null) result.complete(value);
-      else result.completeExceptionally(translate(failure));
+    breaker.callWithCircuitBreakerCS(() -> outcome(call)).whenComplete((outcome, failure) -> {
+      if (failure != null) result.completeExceptionally(translate(failure));
+      else if (outcome.failure() != null) result.completeExceptionally(outcome.failure());
+      else result.complete(outcome.value());
     });
     result.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((v, f) -> waiting.remove(result));
     return result.handle((value, failure) -> {
@@ -130,8 +130,27 @@ public final class Dependency {
     }
   }
 
-  private static <T> boolean countsAsFailure(Optional<T> value, Optional<Throwable> failure) {
-    return failure.isPresent() && Failures.dependencyUnavailable(failure.get());
+  /** What a call gave: a value (may be null), or a failure that says nothing about the dependency. */
+  private record Outcome<T>(T value, Throwable failure) {}
+
+  /**
+   * The call as the breaker sees it: only failures that say the dependency is away fail (and count); any other
+   * outcome is a success carrying it. (Akka's failure-definition function cannot take a null value, which a
+   * {@code CompletionStage<Void>} completes with.)
+   */
+  private static <T> CompletionStage<Outcome<T>> outcome(Supplier<CompletionStage<T>> call) {
+    CompletionStage<T> started;
+    try {
+      started = call.get();
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    return started.handle((value, failure) -> {
+      if (failure == null) return new Outcome<>(value, null);
+      Throwable t = Failures.unwrap(failure);
+      if (Failures.dependencyUnavailable(t)) throw new java.util.concurrent.CompletionException(t);
+      return new Outcome<>(null, t);
+    });
   }
 
   private Throwable translate(Throwable failure) {
