@@ -58,7 +58,7 @@ class DependencyTest {
     for (int i = 0; i < 3; i++) {
       Throwable away = failureOf(d.call(() -> {
         reached.incrementAndGet();
-        return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("driver timeout"));
+        return CompletableFuture.failedFuture(new com.datastax.oss.driver.api.core.NoNodeAvailableException());
       }));
       assertInstanceOf(Dependency.Unavailable.class, away);
     }
@@ -70,6 +70,17 @@ class DependencyTest {
     assertInstanceOf(Dependency.Unavailable.class, fast);
     assertEquals(3, reached.get(), "an open breaker does not call the dependency");
     assertTrue(((Dependency.Unavailable) fast).retryAfterSeconds() >= 1);
+  }
+
+  @Test
+  void theNodesOwnTimeoutsAreBusyAndDoNotOpenTheBreaker() {
+    Dependency d = new Dependency(kit.system(), "store", SETTINGS);
+    for (int i = 0; i < 10; i++) {
+      Throwable late = failureOf(d.call(() -> CompletableFuture.failedFuture(
+          new akka.pattern.AskTimeoutException("an entity did not answer in time"))));
+      assertInstanceOf(Dependency.Busy.class, late);
+    }
+    assertTrue(d.available());
   }
 
   @Test

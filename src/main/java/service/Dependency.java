@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * {@link CircuitBreaker}: after {@code maxFailures} failures in a row that say the dependency is away (what
  * {@link Failures#dependencyUnavailable} calls so) calls fail at once for {@code resetTimeout} instead of waiting
  * on it. Each call is bounded by {@code callTimeout}; late while the dependency answers its probes, it fails as
- * {@link Busy} (HTTP 429: the node is overloaded), else as {@link Unavailable}. A probe (a cheap query every {@code probeInterval}, bounded by
+ * {@link Busy} (HTTP 429: the node is overloaded), else as {@link Unavailable}. So does a call that failed on one of
+ * the node's own timeouts (an entity's ask): those do not count against the dependency. A probe (a cheap query every {@code probeInterval}, bounded by
  * {@code probeTimeout}) tells {@code /ready} and the breaker the same thing without traffic: after
  * {@code probeFailures} failed probes in a row calls fail at once and the ones waiting are failed too, so no
  * request stays pinned on a paused server. Writes that wait in the node's own queues (registration, the producer)
@@ -106,7 +107,7 @@ public final class Dependency {
     if (problem != null) return CompletableFuture.failedFuture(unavailable(problem));
     CompletableFuture<T> result = new CompletableFuture<>();
     waiting.add(result);
-    breaker.callWithCircuitBreakerCS(() -> outcome(call)).whenComplete((outcome, failure) -> {
+    breaker.callWithCircuitBreakerCS(() -> this.outcome(call)).whenComplete((outcome, failure) -> {
       if (failure != null) result.completeExceptionally(translate(failure));
       else if (outcome.failure() != null) result.completeExceptionally(outcome.failure());
       else result.complete(outcome.value());
@@ -138,7 +139,7 @@ public final class Dependency {
    * outcome is a success carrying it. (Akka's failure-definition function cannot take a null value, which a
    * {@code CompletionStage<Void>} completes with.)
    */
-  private static <T> CompletionStage<Outcome<T>> outcome(Supplier<CompletionStage<T>> call) {
+  private <T> CompletionStage<Outcome<T>> outcome(Supplier<CompletionStage<T>> call) {
     CompletionStage<T> started;
     try {
       started = call.get();
@@ -148,6 +149,11 @@ public final class Dependency {
     return started.handle((value, failure) -> {
       if (failure == null) return new Outcome<>(value, null);
       Throwable t = Failures.unwrap(failure);
+      if (t instanceof akka.pattern.AskTimeoutException || t instanceof java.util.concurrent.TimeoutException) {
+        // The node's own timeouts (an entity's ask, a bounded wait): a busy node, unless the probe says otherwise.
+        String away = problem();
+        return new Outcome<>(null, away != null ? unavailable(away) : new Busy(name + " path timed out: " + t.getMessage()));
+      }
       if (Failures.dependencyUnavailable(t)) throw new java.util.concurrent.CompletionException(t);
       return new Outcome<>(null, t);
     });
