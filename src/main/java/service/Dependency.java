@@ -65,6 +65,7 @@ public final class Dependency {
   private final CircuitBreaker breaker;
   private final Set<CompletableFuture<?>> waiting = ConcurrentHashMap.newKeySet();
   private volatile String probeProblem; // null while the last probe passed
+  private volatile String lastFailure; // the last failure that counted against the dependency, for the log
   private final java.util.concurrent.atomic.AtomicInteger failedProbes = new java.util.concurrent.atomic.AtomicInteger();
 
   public Dependency(ActorSystem<?> system, String name, Settings settings) {
@@ -75,7 +76,8 @@ public final class Dependency {
     // dependency.
     this.breaker = CircuitBreaker.create(system.classicSystem().scheduler(), settings.maxFailures(),
         settings.breakerTimeout(), settings.resetTimeout());
-    breaker.addOnOpenListener(() -> log.warn("{}: circuit breaker open after {} failures", name, settings.maxFailures()));
+    breaker.addOnOpenListener(() -> log.warn("{}: circuit breaker open after {} failures, the last {}", name,
+        settings.maxFailures(), lastFailure));
     breaker.addOnCloseListener(() -> log.info("{}: circuit breaker closed again", name));
   }
 
@@ -154,7 +156,10 @@ public final class Dependency {
         String away = problem();
         return new Outcome<>(null, away != null ? unavailable(away) : new Busy(name + " path timed out: " + t.getMessage()));
       }
-      if (Failures.dependencyUnavailable(t)) throw new java.util.concurrent.CompletionException(t);
+      if (Failures.dependencyUnavailable(t)) {
+        lastFailure = t.toString();
+        throw new java.util.concurrent.CompletionException(t);
+      }
       return new Outcome<>(null, t);
     });
   }
