@@ -70,6 +70,19 @@ class RecallEndToEndTest {
     return r.body().isEmpty() ? null : JSON.readTree(r.body());
   }
 
+  /** A recall's answer; null while it answers 503 with Retry-After (no shard has loaded its index yet). */
+  private JsonNode recallOnceLoaded(String body) throws Exception {
+    HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort()
+            + "/v1/recall")).timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() == 503) {
+      assertTrue(r.headers().firstValue("Retry-After").isPresent(), "503 without Retry-After: " + r.body());
+      return null;
+    }
+    assertEquals(200, r.statusCode(), r.body());
+    return JSON.readTree(r.body());
+  }
+
   private List<String> recalled(String userId, String extra) throws Exception {
     return recalled(userId, 20, extra);
   }
@@ -90,8 +103,9 @@ class RecallEndToEndTest {
     }
     // Recallable at once: an unknown user with nothing gets popular and fresh items, never an empty list.
     JsonNode cold = Await.until(Duration.ofSeconds(30),
-        () -> call("POST", "/v1/recall", "{\"userId\": \"newcomer\", \"k\": 5}", 200),
-        r -> !r.get("partial").asBoolean());
+        () -> recallOnceLoaded("{\"userId\": \"newcomer\", \"k\": 5}"),
+        r -> r != null && !r.get("partial").asBoolean());
+    assertNotNull(cold, "recall answered 503 (index loading) for 30 s");
     assertEquals(5, cold.get("items").size(), cold.toString());
     assertEquals("popular-fresh", cold.get("strategy").asText());
 
@@ -191,8 +205,9 @@ class RecallEndToEndTest {
           + i + "\"]}", 201);
     }
     JsonNode before = Await.until(Duration.ofSeconds(30),
-        () -> call("POST", "/v1/recall", "{\"userId\": \"row-learner\", \"k\": 5}", 200),
-        r -> !r.get("partial").asBoolean());
+        () -> recallOnceLoaded("{\"userId\": \"row-learner\", \"k\": 5}"),
+        r -> r != null && !r.get("partial").asBoolean());
+    assertNotNull(before, "recall answered 503 (index loading) for 30 s");
     assertEquals("popular-fresh", before.get("strategy").asText(), "no history, zero row: " + before);
 
     float[] target = node.items().find("row-7").toCompletableFuture().join().orElseThrow().served().vector();

@@ -89,6 +89,12 @@ class RecallServiceTest {
   }
 
   private RecallService newService() {
+    return newService((user, limit) -> CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())),
+        false);
+  }
+
+  /** @param silentOnly every shard is the silent one (as right after a start, before any index loaded) */
+  private RecallService newService(RecallService.HistorySource history, boolean silentOnly) {
     RecallService.Shards shards = new RecallService.Shards() {
       public int count() {
         return SHARDS;
@@ -99,11 +105,10 @@ class RecallServiceTest {
       }
 
       public RecipientRef<RetrievalShard.Command> ref(int shard) {
-        return refs.get(shard);
+        return refs.get(silentOnly ? SILENT : shard);
       }
     };
-    return new RecallService(kit.system(), new RecallService.Sources(
-        (user, limit) -> CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())),
+    return new RecallService(kit.system(), new RecallService.Sources(history,
         user -> user.equals("row-store-down")
             ? CompletableFuture.failedFuture(new IllegalStateException("range not answering"))
             : CompletableFuture.completedFuture(userRows.getOrDefault(user, new float[DIM])), shards),
@@ -111,11 +116,21 @@ class RecallServiceTest {
         Clock.systemUTC());
   }
 
+  /** The answer, or null while no shard has loaded its index yet (recall is unavailable then). */
+  private static RecallService.Result loaded(RecallService svc, RecallService.Request req) {
+    try {
+      return svc.recall(req).toCompletableFuture().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (Failures.unwrap(e) instanceof Dependency.Unavailable) return null;
+      throw e;
+    }
+  }
+
   private RecallService.Result recall(RecallService.Request req) {
     // A shard answers "not ready" until its rebuild finished: wait until only the silent one is missing.
     try {
-      return testkit.Await.until(Duration.ofSeconds(10), () -> service().recall(req).toCompletableFuture().join(),
-          r -> r.missingShards().equals(List.of(SILENT)));
+      return testkit.Await.until(Duration.ofSeconds(10), () -> loaded(service(), req),
+          r -> r != null && r.missingShards().equals(List.of(SILENT)));
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -230,5 +245,55 @@ class RecallServiceTest {
     RetrievalShard.Result inTime = probe.receiveMessage();
     assertTrue(inTime.ready());
     assertEquals(5, inTime.hits().size());
+  }
+
+  @Test
+  void withTheHistoryStoreAwayRecallAnswersFromMemoryAndSaysDegraded() {
+    java.util.concurrent.atomic.AtomicBoolean away = new java.util.concurrent.atomic.AtomicBoolean();
+    histories.put("remembered", List.of(new HistoryEntry("remembered", "item0", "like", Instant.now()),
+        new HistoryEntry("remembered", "item2", "like", Instant.now())));
+    RecallService svc = newService((user, limit) -> away.get()
+        ? CompletableFuture.failedFuture(new Dependency.Unavailable("cassandra", "paused", 2))
+        : CompletableFuture.completedFuture(histories.getOrDefault(user, List.of())), false);
+    java.util.function.Function<RecallService.Request, RecallService.Result> ask = req -> {
+      try {
+        return testkit.Await.until(Duration.ofSeconds(10), () -> loaded(svc, req),
+            r -> r != null && r.missingShards().equals(List.of(SILENT)));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    var whole = ask.apply(new RecallService.Request("remembered", 10, true, List.of(), null));
+    assertEquals(List.of(), whole.degraded());
+
+    away.set(true);
+    var fromMemory = ask.apply(new RecallService.Request("remembered", 10, true, List.of(), null));
+    assertEquals(List.of("cassandra"), fromMemory.degraded());
+    assertEquals("personal", fromMemory.strategy(), "the history read before, from memory");
+    assertEquals(whole.items(), fromMemory.items());
+    assertEquals(1, svc.historiesFromMemory());
+    var recentOnly = ask.apply(new RecallService.Request("never-read", 10, true, List.of("item1"), null));
+    assertEquals(List.of("cassandra"), recentOnly.degraded());
+    assertEquals("personal", recentOnly.strategy(), "the request's recent items");
+    for (var it : recentOnly.items()) assertEquals(1, Integer.parseInt(it.itemId().substring(4)) % 2, it.toString());
+    var nothing = ask.apply(new RecallService.Request("never-read", 10, true, List.of(), null));
+    assertEquals("popular-fresh", nothing.strategy());
+    assertEquals(List.of("cassandra"), nothing.degraded());
+
+    // Anything else than the store away still fails the recall.
+    RecallService broken = newService((user, limit) -> CompletableFuture.failedFuture(new IllegalStateException("bug")),
+        false);
+    var failure = assertThrows(java.util.concurrent.CompletionException.class, () -> broken.recall(
+        new RecallService.Request("remembered", 10, true, List.of(), null)).toCompletableFuture().join());
+    assertInstanceOf(IllegalStateException.class, Failures.unwrap(failure));
+  }
+
+  @Test
+  void noShardAnsweringIsUnavailableNotAnEmptyAnswer() {
+    RecallService loading = newService((user, limit) -> CompletableFuture.completedFuture(List.of()), true);
+    var failure = assertThrows(java.util.concurrent.CompletionException.class, () -> loading.recall(
+        new RecallService.Request("anyone", 10, true, List.of(), null)).toCompletableFuture().join());
+    var unavailable = assertInstanceOf(Dependency.Unavailable.class, Failures.unwrap(failure));
+    assertTrue(unavailable.retryAfterSeconds() >= 1);
   }
 }

@@ -142,12 +142,18 @@ public final class RetrievalShard extends AbstractBehavior<RetrievalShard.Comman
    * @param graphWork where graph rebuilds and compactions run: one per node, so their CPU is bounded per node
    *     ({@link retrieval.DutyCycleExecutor})
    */
+  /** Where the shards run ({@code thermocline.retrieval-dispatcher} in application.conf). */
+  public static final String DISPATCHER = "thermocline.retrieval-dispatcher";
+
   public static void init(ActorSystem<?> system, int shards, IndexParams params, ItemSource source,
       java.util.concurrent.Executor graphWork, Sweep sweep) {
     ClusterSharding sharding = ClusterSharding.get(system);
     sharding.init(Entity.of(TYPE_KEY, ctx -> create(Integer.parseInt(ctx.getEntityId()), params, source, graphWork,
             sweep))
-        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true)));
+        .withSettings(ClusterShardingSettings.create(system).withRememberEntities(true))
+        // Searches on a dispatcher of their own: a burst of recalls does not hold the threads the bucket ranges,
+        // the streams and HTTP run on (and the other way round).
+        .withEntityProps(DispatcherSelector.fromConfig(DISPATCHER)));
     // Start every shard now: each rebuilds its index before the first recall needs it.
     for (int s = 0; s < shards; s++) {
       sharding.entityRefFor(TYPE_KEY, Integer.toString(s)).tell(new GetSummary(system.ignoreRef()));

@@ -34,6 +34,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import http.AdminRoutes;
 import http.Errors;
+import http.Json;
 import http.HealthRoutes;
 import http.MetricsRoutes;
 import service.ItemRequests;
@@ -75,7 +76,7 @@ public final class Node implements AutoCloseable {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
 
   /** The embedded servers this node started (null when an external one is configured). */
-  private record Servers(EmbeddedCassandra cassandra, EmbeddedKafka kafka) {}
+  private record Servers(EmbeddedCassandra cassandra, EmbeddedKafka kafka, CompletableFuture<Void> stopped) {}
 
   /** What the node runs on its actor system; {@code streams} is null when Kafka is off. */
   private record Services(ItemService items, RecallService recall, StoreAdmin admin, Streams streams,
@@ -87,6 +88,7 @@ public final class Node implements AutoCloseable {
   private final Settings settings;
   private final EmbeddedCassandra cassandra;
   private final EmbeddedKafka kafka;
+  private final CompletableFuture<Void> serversStopped;
   private final ActorSystem<Void> system;
   private final ItemService items;
   private final RecallService recall;
@@ -103,6 +105,7 @@ public final class Node implements AutoCloseable {
     this.settings = settings;
     this.cassandra = servers.cassandra();
     this.kafka = servers.kafka();
+    this.serversStopped = servers.stopped();
     this.system = system;
     this.items = services.items();
     this.recall = services.recall();
@@ -119,6 +122,7 @@ public final class Node implements AutoCloseable {
   /** Starts a node from a fully loaded configuration (application.conf and overlays). */
   public static Node start(Config base) throws Exception {
     Settings settings = Settings.from(base);
+    AccessRules.refuseUnprotected(settings, AccessRules.read(base)); // before anything starts: a clear message
     Files.createDirectories(settings.dataDir());
     Path classpathCache = ServerClasspath.defaultCache();
     EmbeddedCassandra cassandra = null;
@@ -139,8 +143,9 @@ public final class Node implements AutoCloseable {
 
       Config config = wire(base, settings, cassandra, kafka);
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "thermocline", config);
+      Servers servers = new Servers(cassandra, kafka, stopServersAfter(system, cassandra, kafka));
       try {
-        return startOn(system, Settings.from(config), cassandra, kafka);
+        return startOn(system, Settings.from(config), servers);
       } catch (Exception | Error e) {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -151,6 +156,22 @@ public final class Node implements AutoCloseable {
       closeQuietly(cassandra);
       throw e;
     }
+  }
+
+  /**
+   * The embedded servers stop after the actor system terminated (its streams drained into them first), Kafka then
+   * Cassandra; the JVM's shutdown hook that would stop them at once (infra.ChildJvm) waits for that.
+   */
+  private static CompletableFuture<Void> stopServersAfter(ActorSystem<Void> system, EmbeddedCassandra cassandra,
+      EmbeddedKafka kafka) {
+    if (cassandra == null && kafka == null) return CompletableFuture.completedFuture(null);
+    CompletableFuture<Void> stopped = system.getWhenTerminated().toCompletableFuture().handleAsync((done, failure) -> {
+      closeQuietly(kafka);
+      closeQuietly(cassandra);
+      return null;
+    }, runnable -> new Thread(runnable, "thermocline-stop-servers").start());
+    infra.ChildJvm.holdShutdownUntil(stopped);
+    return stopped;
   }
 
   private static EmbeddedCassandra startCassandra(Settings s, Path classpathCache) {
@@ -184,8 +205,7 @@ public final class Node implements AutoCloseable {
     return ConfigFactory.parseMap(o).withFallback(base);
   }
 
-  private static Node startOn(ActorSystem<Void> system, Settings settings, EmbeddedCassandra cassandra,
-      EmbeddedKafka kafka) throws Exception {
+  private static Node startOn(ActorSystem<Void> system, Settings settings, Servers servers) throws Exception {
     Config config = system.settings().config();
     // Schema first: the journal caches its prepared statements when it starts, and Akka Management's
     // Cassandra readiness check starts it; a statement prepared before its keyspace exists fails forever.
@@ -237,20 +257,27 @@ public final class Node implements AutoCloseable {
           BucketRanges.Key key = fusion.userRow(userId);
           return recallRows.read(List.of(key)).thenApply(read -> read.get(key));
         };
+    Settings.Resilience resilience = Settings.resilience(config);
+    // Kafka and Cassandra are probed: /ready and the requests that need one know at once when it is away.
+    Probes probes = Probes.create(config, settings.kafka().enabled() ? KafkaTopics.from(config).bootstrapServers() : null,
+        resilience.dependencies().probeTimeout());
+    system.getWhenTerminated().thenRun(probes::close);
+    service.Dependency cassandraDependency = new service.Dependency(system, "cassandra", resilience.dependencies());
+    cassandraDependency.startProbe(system, probes.cassandra(resilience.dependencies().probeTimeout()));
     RecallService recall = new RecallService(system, new RecallService.Sources(new RecallService.HistorySource() {
       @Override
       public java.util.concurrent.CompletionStage<List<storage.HistoryEntry>> history(String userId, int limit) {
-        return interactions.history(userId, limit);
+        return cassandraDependency.call(() -> interactions.history(userId, limit));
       }
 
       @Override
       public java.util.concurrent.CompletionStage<java.util.Set<String>> seen(String userId) {
-        return interactions.seen(userId);
+        return cassandraDependency.call(() -> interactions.seen(userId));
       }
     }, userRows,
         items.shards()),
         new UserTower(layout.dim(), settings.recall().historyHalfLife()), settings.recall().weights(),
-        settings.retrieval().ef(), settings.recall().shardTimeout(), clock);
+        new RecallService.Limits(settings.retrieval().ef(), settings.recall().shardTimeout(), resilience.recall()), clock);
     StoreAdmin admin = new StoreAdmin(ranges);
     metrics.Metrics metrics = new metrics.Metrics(Settings.newItemAge(config)).withJvm();
     items.countInto(metrics);
@@ -301,14 +328,26 @@ public final class Node implements AutoCloseable {
     MetricsScrape scrape = new MetricsScrape(system, metrics,
         new MetricsScrape.Sources(admin, items.shards(), freshness, lag), settings.http().askTimeout());
 
-    Route apiRoute = sealed(Directives.concat(
-        new HealthRoutes(health).route(),
+    List<service.Dependency> dependencies = new java.util.ArrayList<>(List.of(cassandraDependency));
+    service.Dependency kafkaDependency = null;
+    if (streams != null) {
+      kafkaDependency = new service.Dependency(system, "kafka", resilience.dependencies());
+      kafkaDependency.startProbe(system, probes.kafka(resilience.dependencies().probeTimeout()));
+      dependencies.add(kafkaDependency);
+    }
+    DependencyReadiness.register(system, dependencies);
+    AccessRules.Access access = AccessRules.read(config);
+    Route apiRoute = sealed(new http.Access(new http.Access.Tokens(access.writeToken(), access.readToken())).guard(
+        Directives.concat(
+        new HealthRoutes(health, dependencies).route(),
         new OpenApiRoutes().route(),
-        new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes()).route(),
+        new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes(),
+            cassandraDependency).route(),
         new RecallRoutes(recall, settings.http().maxBodyBytes()).route(),
-        new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes()).route()));
+        new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes(),
+            kafkaDependency).route())));
     Route adminRoute = sealed(Directives.concat(
-        new HealthRoutes(health).route(),
+        new HealthRoutes(health, dependencies).route(),
         new MetricsRoutes(scrape).route(),
         new AdminRoutes(admin, settings.admin().token(), training, migrations).with(new http.OperatorRoutes(
             new service.ShardingAdmin(system, ranges, settings.retrieval().shards(), migrations,
@@ -321,10 +360,35 @@ public final class Node implements AutoCloseable {
     ServerBinding adminApi = Http.get(system).newServerAt(settings.admin().iface(), settings.admin().port())
         .bind(adminRoute).toCompletableFuture().get(30, TimeUnit.SECONDS);
     log.info("Thermocline API on {}, operations on {}", api.localAddress(), adminApi.localAddress());
-    return new Node(settings, new Servers(cassandra, kafka), system,
+    stopInOrder(system, List.of(api, adminApi), training, streams, freshness);
+    return new Node(settings, servers, system,
         new Services(items, recall, admin, streams, freshness, learnerState, graphWork, training),
         new Bindings(api, adminApi));
   }
+
+  /**
+   * The node's stop, in Akka's CoordinatedShutdown phases (run by {@link #close}, by SIGTERM through Akka's JVM
+   * shutdown hook, or by the cluster leaving): stop taking requests (service-unbind; the ones in flight get up to
+   * {@link #REQUESTS_DONE} to finish), then full retraining, then drain the streams (the learner's last batch,
+   * the open exposure window written, in-flight effects finished and their offsets committed) and the freshness
+   * queue (service-stop); the actor system terminates after. The embedded Kafka and Cassandra stop last (see
+   * {@link #start}).
+   */
+  private static void stopInOrder(ActorSystem<Void> system, List<ServerBinding> bindings,
+      learner.FullRetraining training, Streams streams, FreshnessQueue freshness) {
+    for (ServerBinding b : bindings) b.addToCoordinatedShutdown(REQUESTS_DONE, system);
+    akka.actor.CoordinatedShutdown shutdown = akka.actor.CoordinatedShutdown.get(system);
+    shutdown.addTask(akka.actor.CoordinatedShutdown.PhaseServiceStop(), "drain-streams", () ->
+        CompletableFuture.supplyAsync(() -> {
+          closeQuietly(training);
+          if (streams != null) streams.close(); // blocking: on its own thread, not a dispatcher's
+          freshness.close();
+          return akka.Done.getInstance();
+        }, runnable -> new Thread(runnable, "thermocline-drain").start()));
+  }
+
+  /** How long requests in flight get to finish once the node stops taking new ones. */
+  private static final Duration REQUESTS_DONE = Duration.ofSeconds(10);
 
   /**
    * What decides where items and rows live (see {@link storage.PlacementGuard}): one setting per table, so a
@@ -358,8 +422,11 @@ public final class Node implements AutoCloseable {
   }
 
   private static Route sealed(Route route) {
-    return Directives.handleExceptions(Errors.exceptionHandler(),
-        () -> Directives.handleRejections(Errors.rejectionHandler(), () -> route));
+    // Akka HTTP's request timeout answers text/plain 503 by default: keep the API's error shape there too.
+    return Directives.withRequestTimeoutResponse(request -> Errors.retryAfter(Json.error(503,
+            "the request took too long; retry later", null), 2),
+        () -> Directives.handleExceptions(Errors.exceptionHandler(),
+            () -> Directives.handleRejections(Errors.rejectionHandler(), () -> route)));
   }
 
   public Settings settings() {
@@ -426,25 +493,23 @@ public final class Node implements AutoCloseable {
     return freshness;
   }
 
+  /** Stops the node in order (see {@link #stopInOrder}) and waits until its embedded servers are stopped too. */
   @Override
   public void close() {
+    akka.actor.CoordinatedShutdown.get(system).run(akka.actor.CoordinatedShutdown.unknownReason());
     try {
-      api.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      adminApi.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.warn("unbinding HTTP: {}", e.toString());
-    }
-    closeQuietly(training);
-    if (streams != null) streams.close();
-    freshness.close();
-    system.terminate();
-    try {
-      system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       log.warn("actor system did not terminate in time: {}", e.toString());
+      system.terminate();
     }
-    closeQuietly(kafka);
-    closeQuietly(cassandra);
+    try {
+      serversStopped.get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("embedded servers did not stop in time: {}", e.toString());
+      closeQuietly(kafka);
+      closeQuietly(cassandra);
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {

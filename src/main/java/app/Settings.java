@@ -83,6 +83,23 @@ public record Settings(
   public record Migration(actors.MigrationCoordinator.Settings coordinator, service.TierMigration.Rules rules,
       model.MoveBlend blend) {}
 
+  /**
+   * {@code thermocline.dependencies} (how requests wait on Cassandra and Kafka) and recall's way of answering without
+   * the history store; read apart from {@link #from}, as {@link #migration} is.
+   */
+  public record Resilience(service.Dependency.Settings dependencies, service.RecallService.Degrading recall) {}
+
+  public static Resilience resilience(Config root) {
+    Config d = root.getConfig("thermocline.dependencies");
+    Config r = root.getConfig("thermocline.recall");
+    return new Resilience(
+        new service.Dependency.Settings(d.getDuration("call-timeout"), d.getDuration("write-timeout"),
+            d.getInt("max-failures"), d.getDuration("reset-timeout"), d.getDuration("probe-interval"),
+            d.getDuration("probe-timeout"), d.getInt("probe-failures"), d.getDuration("retry-after")),
+        new service.RecallService.Degrading(r.getDuration("history-timeout"), r.getInt("history-cache.max-users"),
+            r.getInt("history-cache.per-user")));
+  }
+
   /** Read apart from {@link #from} so that its section stays a self-contained addition. */
   /** {@code thermocline.metrics.new-item-age}: items younger than this are "new" in the new-item health series. */
   public static Duration newItemAge(Config root) {

@@ -24,17 +24,30 @@ public final class Errors {
     Throwable cause = unwrap(t);
     if (cause instanceof ApiError e) return Json.error(e.status(), e.getMessage(), e.field());
     if (Failures.overloaded(cause)) {
-      return Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null);
+      return retryAfter(Json.error(429, "overloaded: " + cause.getMessage() + "; retry later", null), 1);
+    }
+    if (cause instanceof service.Dependency.Unavailable u) {
+      return retryAfter(Json.error(503, "temporarily unavailable, retry later: " + u.getMessage(), null),
+          u.retryAfterSeconds());
     }
     if (cause instanceof EntityStreamSizeException e) {
       return Json.error(413, "body too large: the limit is " + e.limit() + " bytes", null);
     }
     if (Failures.dependencyUnavailable(cause)) {
       log.warn("answering 503: {}", cause.toString());
-      return Json.error(503, "temporarily unavailable, retry later (" + cause.getClass().getSimpleName() + ")", null);
+      return retryAfter(Json.error(503, "temporarily unavailable, retry later (" + cause.getClass().getSimpleName() + ")",
+          null), DEFAULT_RETRY_AFTER_SECONDS);
     }
     log.error("unexpected failure answering a request", cause);
     return Json.error(500, "internal error: " + cause.getClass().getSimpleName(), null);
+  }
+
+  /** Retry-After of a 503 whose cause does not say when to come back. */
+  static final long DEFAULT_RETRY_AFTER_SECONDS = 2;
+
+  /** Adds {@code Retry-After} (seconds) to a 429 or 503, so clients back off instead of retrying at once. */
+  public static HttpResponse retryAfter(HttpResponse response, long seconds) {
+    return response.addHeader(akka.http.javadsl.model.headers.RetryAfter.create(Math.max(1, seconds)));
   }
 
   static Throwable unwrap(Throwable t) {

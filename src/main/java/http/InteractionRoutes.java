@@ -27,10 +27,17 @@ public final class InteractionRoutes extends AllDirectives {
 
   private final InteractionProducer producer;
   private final long maxBodyBytes;
+  private final service.Dependency kafka;
 
   public InteractionRoutes(InteractionProducer producer, long maxBodyBytes) {
+    this(producer, maxBodyBytes, null);
+  }
+
+  /** @param kafka bounds each produce and answers 503 at once while Kafka is away (null: unguarded) */
+  public InteractionRoutes(InteractionProducer producer, long maxBodyBytes, service.Dependency kafka) {
     this.producer = producer;
     this.maxBodyBytes = maxBodyBytes;
+    this.kafka = kafka;
   }
 
   public Route route() {
@@ -64,7 +71,8 @@ public final class InteractionRoutes extends AllDirectives {
         if (bad.field() != null) r.put("field", bad.field());
       }
     }
-    CompletionStage<Void> sent = good.isEmpty() ? CompletableFuture.completedFuture(null) : producer.send(good);
+    CompletionStage<Void> sent = good.isEmpty() ? CompletableFuture.completedFuture(null)
+        : kafka == null ? producer.send(good) : kafka.write(() -> producer.send(good));
     return sent.thenApply(done -> {
       ObjectNode out = Json.object().put("accepted", good.size());
       out.set("rejected", rejected);

@@ -24,11 +24,26 @@ public final class ItemRoutes extends AllDirectives {
   private final ItemService items;
   private final ItemRequests requests;
   private final long maxBodyBytes;
+  private final service.Dependency cassandra;
 
   public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes) {
+    this(items, requests, maxBodyBytes, null);
+  }
+
+  /** @param cassandra what every item route needs: bounded, and 503 at once while it is away (null: unguarded) */
+  public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes, service.Dependency cassandra) {
     this.items = items;
     this.requests = requests;
     this.maxBodyBytes = maxBodyBytes;
+    this.cassandra = cassandra;
+  }
+
+  private <T> CompletionStage<T> read(java.util.function.Supplier<CompletionStage<T>> call) {
+    return cassandra == null ? call.get() : cassandra.call(call);
+  }
+
+  private <T> CompletionStage<T> write(java.util.function.Supplier<CompletionStage<T>> call) {
+    return cassandra == null ? call.get() : cassandra.write(call);
   }
 
   public Route route() {
@@ -60,7 +75,7 @@ public final class ItemRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> registerOne(String body) {
     ItemRequests.ItemInput input = requests.parse(Json.parseObject(body), "");
-    return items.register(input.itemId(), input.metadata())
+    return write(() -> items.register(input.itemId(), input.metadata()))
         .thenApply(reg -> Json.response(reg.created() ? 201 : 200, placement(reg.record())));
   }
 
@@ -71,7 +86,7 @@ public final class ItemRoutes extends AllDirectives {
     if (list.size() > MAX_BATCH) {
       throw ApiError.badField("items", "at most " + MAX_BATCH + " items per batch, got " + list.size());
     }
-    return ItemBatch.register(list, requests, items::register).thenApply(result -> {
+    return write(() -> ItemBatch.register(list, requests, items::register)).thenApply(result -> {
       ObjectNode out = Json.object().put("accepted", result.accepted());
       ArrayNode rejected = out.putArray("rejected");
       for (ItemBatch.Rejected r : result.rejected()) rejected.addObject().put("index", r.index()).put("error", r.error());
@@ -87,7 +102,7 @@ public final class ItemRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> find(String rawId) {
     String id = ItemRequests.pathId(rawId);
-    return items.find(id).thenApply(found -> {
+    return read(() -> items.find(id)).thenApply(found -> {
       ItemService.ItemView view = found.orElseThrow(() -> ApiError.notFound("no item " + id));
       ItemRecord r = view.record();
       ObjectNode out = placement(r);
@@ -114,7 +129,7 @@ public final class ItemRoutes extends AllDirectives {
 
   private CompletionStage<HttpResponse> remove(String rawId) {
     String id = ItemRequests.pathId(rawId);
-    return items.delete(id).thenApply(found -> {
+    return write(() -> items.delete(id)).thenApply(found -> {
       if (!found) throw ApiError.notFound("no item " + id);
       return HttpResponse.create().withStatus(204);
     });

@@ -92,6 +92,10 @@ public final class RecallRoutes extends AllDirectives {
         ArrayNode missing = out.putArray("missingShards");
         r.missingShards().forEach(missing::add);
       }
+      if (!r.degraded().isEmpty()) {
+        ArrayNode degraded = out.putArray("degraded");
+        r.degraded().forEach(degraded::add);
+      }
       return Json.response(200, out);
     });
   }

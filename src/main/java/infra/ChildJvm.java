@@ -46,6 +46,10 @@ public final class ChildJvm implements AutoCloseable {
 
     private static final Set<ChildJvm> OPEN = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
+    /** What the shutdown hook waits for before it stops the children (see {@link #holdShutdownUntil}). */
+    private static final Set<java.util.concurrent.CompletableFuture<?>> HOLDS = ConcurrentHashMap.newKeySet();
+    /** The longest the shutdown hook waits for its holds. */
+    public static final Duration MAX_HOLD = Duration.ofSeconds(120);
 
     private final String name;
     private final String mainClass;
@@ -446,8 +450,30 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the JVM's shutdown hook wait (at most {@link #MAX_HOLD}) for {@code done} before it stops the children:
+     * a parent that still needs them while it stops (a node draining its streams into Kafka and Cassandra) stops
+     * them itself, last, and completes {@code done} then.
+     */
+    public static void holdShutdownUntil(java.util.concurrent.CompletionStage<?> done) {
+        java.util.concurrent.CompletableFuture<?> hold = done.toCompletableFuture();
+        HOLDS.add(hold);
+        hold.whenComplete((ok, failure) -> HOLDS.remove(hold));
+    }
+
     /** Closes every child still open, in parallel (Cassandra's drain and Kafka's shutdown overlap). */
     static void closeAllOpen() {
+        long deadline = System.nanoTime() + MAX_HOLD.toNanos();
+        for (java.util.concurrent.CompletableFuture<?> hold : List.copyOf(HOLDS)) {
+            try {
+                hold.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                // failed or late: stop the children anyway
+            }
+        }
         List<Thread> closers = new ArrayList<>();
         for (ChildJvm c : List.copyOf(OPEN)) {
             Thread t = new Thread(c::close, "close-" + c.name);

@@ -30,6 +30,9 @@ public final class ParentWatch implements Runnable {
             System.err.println("usage: infra.ParentWatch <mainClass> [args...]");
             System.exit(2);
         }
+        // Ctrl-C in a terminal signals the whole process group, the servers with their parent: the parent stops
+        // them itself, after it drained what it still writes to them (app.Node's shutdown order).
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
         Thread watch = new Thread(new ParentWatch(false), "parent-watch");
         watch.setDaemon(true);
         watch.start();

@@ -33,7 +33,8 @@ public final class Failures {
   /** A dependency slow or unreachable: worth retrying later (HTTP 503). */
   public static boolean dependencyUnavailable(Throwable failure) {
     Throwable t = unwrap(failure);
-    return t instanceof AskTimeoutException || t instanceof TimeoutException
+    return t instanceof Dependency.Unavailable || t instanceof akka.pattern.CircuitBreakerOpenException
+        || t instanceof AskTimeoutException || t instanceof TimeoutException
         || t instanceof DriverTimeoutException || t instanceof AllNodesFailedException
         || t instanceof NoNodeAvailableException || t instanceof ClosedConnectionException
         || t instanceof HeartbeatException || t instanceof QueryExecutionException
@@ -43,7 +44,8 @@ public final class Failures {
   /** Refused because a queue is full: retry later (HTTP 429). */
   public static boolean overloaded(Throwable failure) {
     Throwable t = unwrap(failure);
-    return t instanceof streams.InteractionProducer.Overloaded || t instanceof ItemService.Overloaded;
+    return t instanceof streams.InteractionProducer.Overloaded || t instanceof ItemService.Overloaded
+        || t instanceof Dependency.Busy;
   }
 
   /** Neither of the above: retrying the same input fails the same way. */

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletionException;
 import model.InteractionWeights;
 import model.UserTower;
 import storage.HistoryEntry;
@@ -47,9 +48,25 @@ public final class RecallService {
 
   public record Item(String itemId, float score, String tier) {}
 
-  /** {@code strategy}: "personal" (user vector) or "popular-fresh" (nothing known about the user). */
+  /**
+   * {@code strategy}: "personal" (user vector) or "popular-fresh" (nothing known about the user). {@code degraded}:
+   * the dependencies that did not answer in time (e.g. "cassandra": the history came from memory, or only from the
+   * request's recentItemIds); empty normally.
+   */
   public record Result(String userId, List<Item> items, long modelVersion, String strategy, boolean partial,
-      List<Integer> missingShards, double tookMs) {}
+      List<Integer> missingShards, double tookMs, List<String> degraded) {}
+
+  /**
+   * How recall answers while the history store is away: a history read waits at most {@code historyTimeout}, then
+   * recall goes on with the user's last history read (kept for up to {@code cachedUsers} users, their newest
+   * {@code cachedPerUser} entries) or none, and says so in {@link Result#degraded}.
+   */
+  public record Degrading(Duration historyTimeout, int cachedUsers, int cachedPerUser) {
+    public static final Degrading DEFAULT = new Degrading(Duration.ofMillis(500), 10_000, 50);
+  }
+
+  /** What {@link Result#degraded} names when the history store did not answer. */
+  public static final String HISTORY_STORE = "cassandra";
 
   public record UserView(String userId, List<HistoryEntry> history, float[] vector) {}
 
@@ -96,12 +113,29 @@ public final class RecallService {
   private final int ef;
   private final Duration shardTimeout;
   private final Clock clock;
+  private final Degrading degrading;
+  private final com.github.benmanes.caffeine.cache.Cache<String, List<HistoryEntry>> lastHistories;
 
   private final java.util.concurrent.atomic.AtomicLong userRowsMissed = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong seenMissed = new java.util.concurrent.atomic.AtomicLong();
 
   public RecallService(ActorSystem<?> system, Sources sources, UserTower tower, InteractionWeights weights, int ef,
       Duration shardTimeout, Clock clock) {
+    this(system, sources, tower, weights, new Limits(ef, shardTimeout, Degrading.DEFAULT), clock);
+  }
+
+  /** How far a recall searches, how long it waits for the shards, and how it answers without the history store. */
+  public record Limits(int ef, Duration shardTimeout, Degrading degrading) {}
+
+  public RecallService(ActorSystem<?> system, Sources sources, UserTower tower, InteractionWeights weights,
+      Limits limits, Clock clock) {
+    int ef = limits.ef();
+    Duration shardTimeout = limits.shardTimeout();
+    Degrading degrading = limits.degrading();
+    this.degrading = degrading;
+    // Caffeine: a bounded, concurrent LRU-like cache (W-TinyLFU) rather than a hand-written one.
+    this.lastHistories = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+        .maximumSize(Math.max(0, degrading.cachedUsers())).build();
     this.system = system;
     this.interactions = sources.interactions();
     this.userRows = sources.userRows();
@@ -121,30 +155,82 @@ public final class RecallService {
   public CompletionStage<Result> recall(Request req) {
     long start = System.nanoTime();
     CompletionStage<float[]> row = userRow(req.userId()); // beside the history read, not after it
-    CompletionStage<java.util.Set<String>> seenBefore = req.excludeSeen() ? seenBefore(req.userId())
-        : java.util.concurrent.CompletableFuture.completedFuture(java.util.Set.of());
-    return interactions.history(req.userId(), InteractionStore.HISTORY_LIMIT).thenCombine(seenBefore, UserRead::new)
-        .thenCompose(read -> userVector(read.history(), req.recentItemIds(), req.nowMillis(), row).thenCompose(u -> {
-          List<String> exclude = req.excludeSeen() ? seen(read.history(), req.recentItemIds(), read.seen())
-              : List.of();
-          if (u == null) return fallback(req, exclude, start);
+    CompletionStage<Seen> seenBefore = req.excludeSeen() ? seenBefore(req.userId())
+        : CompletableFuture.completedFuture(new Seen(java.util.Set.of(), true));
+    return historyOrLast(req.userId()).thenCombine(seenBefore, UserRead::new)
+        .thenCompose(read -> userVector(read.history().entries(), req.recentItemIds(), req.nowMillis(), row).thenCompose(u -> {
+          List<String> exclude = req.excludeSeen()
+              ? seen(read.history().entries(), req.recentItemIds(), read.seen().items()) : List.of();
+          List<String> degraded = read.history().fromStore() && read.seen().fromStore() ? List.of()
+              : List.of(HISTORY_STORE);
+          if (u == null) return fallback(req, exclude, start, degraded);
           long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
           return scatter(r -> new RetrievalShard.Search(u, req.k(), Math.max(ef, req.k()), exclude, req.category(),
               deadline, r))
               .thenApply(g -> result(req, mergeByScore(g.answers(), RetrievalShard.Result::hits, req.k()),
-                  "personal", g, start));
+                  "personal", g, start, degraded));
         }));
   }
 
+  /** A user's history as recall used it: from the store, or (it did not answer) the last one read, or none. */
+  private record History(List<HistoryEntry> entries, boolean fromStore) {}
+
+  /** The items seen before the history, and whether the store answered. */
+  private record Seen(java.util.Set<String> items, boolean fromStore) {}
+
   /** What recall reads of a user: the newest history and the items seen before it. */
-  private record UserRead(List<HistoryEntry> history, java.util.Set<String> seen) {}
+  private record UserRead(History history, Seen seen) {}
+
+  /**
+   * The user's history from the store within the history timeout; when the store is away or late, the last history
+   * read of the user (or none), so that recall keeps answering from memory. Other failures fail the recall.
+   */
+  private CompletionStage<History> historyOrLast(String userId) {
+    CompletionStage<List<HistoryEntry>> read;
+    try {
+      read = interactions.history(userId, InteractionStore.HISTORY_LIMIT);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.toCompletableFuture()
+        .orTimeout(degrading.historyTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .handle((history, failure) -> {
+          if (failure == null) {
+            if (degrading.cachedUsers() > 0) {
+              lastHistories.put(userId, List.copyOf(history.subList(0, Math.min(history.size(),
+                  degrading.cachedPerUser()))));
+            }
+            return new History(history, true);
+          }
+          if (Failures.permanent(failure)) throw new CompletionException(Failures.unwrap(failure));
+          historiesFromMemory.incrementAndGet();
+          List<HistoryEntry> last = lastHistories.getIfPresent(userId);
+          return new History(last == null ? List.of() : last, false);
+        });
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong historiesFromMemory = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Recalls that went on without the history store (their history from memory or none). */
+  public long historiesFromMemory() {
+    return historiesFromMemory.get();
+  }
 
   /** The user's seen items beyond the history; a failed read costs that exclusion, not the answer. */
-  private CompletionStage<java.util.Set<String>> seenBefore(String userId) {
-    return interactions.seen(userId).exceptionally(e -> {
-      seenMissed.incrementAndGet();
-      return java.util.Set.of();
-    });
+  private CompletionStage<Seen> seenBefore(String userId) {
+    CompletionStage<java.util.Set<String>> read;
+    try {
+      read = interactions.seen(userId);
+    } catch (RuntimeException e) {
+      read = CompletableFuture.failedFuture(e);
+    }
+    return read.toCompletableFuture()
+        .orTimeout(degrading.historyTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .handle((seen, failure) -> {
+          if (failure == null) return new Seen(seen, true);
+          seenMissed.incrementAndGet();
+          return new Seen(java.util.Set.of(), Failures.permanent(failure));
+        });
   }
 
   /** Reads of the seen items that failed (those answers excluded the history's items only). */
@@ -233,7 +319,7 @@ public final class RecallService {
   }
 
   /** Popular and fresh items, alternating, for a user with no usable signal. Score = rank score in (0, 1]. */
-  private CompletionStage<Result> fallback(Request req, List<String> exclude, long start) {
+  private CompletionStage<Result> fallback(Request req, List<String> exclude, long start, List<String> degraded) {
     long deadline = System.currentTimeMillis() + shardTimeout.toMillis();
     return scatter(r -> new RetrievalShard.Fallback(req.k(), exclude, req.category(), deadline, r))
         .thenApply(g -> {
@@ -247,7 +333,7 @@ public final class RecallService {
           List<Item> ranked = new ArrayList<>();
           int rank = 0;
           for (Item it : picked.values()) ranked.add(new Item(it.itemId(), 1f - (float) rank++ / (req.k() + 1), it.tier()));
-          return result(req, ranked, "popular-fresh", g, start);
+          return result(req, ranked, "popular-fresh", g, start, degraded);
         });
   }
 
@@ -288,11 +374,16 @@ public final class RecallService {
     return all.size() > k ? all.subList(0, k) : all;
   }
 
-  private Result result(Request req, List<Item> items, String strategy, Gathered g, long start) {
+  private Result result(Request req, List<Item> items, String strategy, Gathered g, long start,
+      List<String> degraded) {
+    // No shard at all: its index is still loading (just after a start) or every shard is late. An empty 200
+    // would read as "nothing to recommend"; 503 with Retry-After says to come back.
+    if (g.answers().isEmpty() && !g.missing().isEmpty()) {
+      throw new Dependency.Unavailable("retrieval index", "no retrieval shard answered: loading or busy", 1);
+    }
     // The version this node serves as the answer is made (model registry; a publish switches it between requests).
     Result r = new Result(req.userId(), items, actors.ModelVersions.get(system).served(), strategy,
-        !g.missing().isEmpty(), g.missing(),
-        (System.nanoTime() - start) / 1e6);
+        !g.missing().isEmpty(), g.missing(), (System.nanoTime() - start) / 1e6, degraded);
     metrics.Metrics m = metrics;
     if (m != null) m.recallServed(strategy, r.partial(), r.tookMs() / 1e3);
     return r;

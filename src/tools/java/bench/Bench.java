@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code bin/thermocline bench …}: benchmarks that print their figures and end with one RESULT line. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark.",
     subcommands = {Bench.Store.class, Bench.Recall.class, Bench.HttpRecall.class, Bench.Learn.class,
-        Bench.Quality.class, Bench.Writes.class, Bench.MovieLens.class, Bench.Fuzz.class})
+        Bench.Quality.class, Bench.Writes.class, Bench.MovieLens.class, Bench.Fuzz.class, Bench.Soak.class})
 public final class Bench implements Runnable {
 
   @Override
@@ -67,6 +67,28 @@ public final class Bench implements Runnable {
     @Override
     public Integer call() throws Exception {
       return new FuzzBench(this).run();
+    }
+  }
+
+  @Command(name = "soak", mixinStandardHelpOptions = true, showDefaultValues = true,
+      description = "Mixed item, interaction and recall load above capacity against a node of its own, then a "
+          + "read-back of every accepted write: 5xx, 429s, p99 latency, heap, and lost writes.")
+  static final class Soak implements Callable<Integer> {
+    @Option(names = "--minutes", defaultValue = "10", description = "how long the load runs")
+    double minutes;
+
+    @Option(names = "--clients", defaultValue = "64", description = "clients at once")
+    int clients;
+
+    @Option(names = "--seed", defaultValue = "15", description = "seed of the request mix")
+    long seed;
+
+    @Option(names = "--dir", defaultValue = "target/bench-soak", description = "scratch folder (wiped first)")
+    String dir;
+
+    @Override
+    public Integer call() throws Exception {
+      return new SoakBench(this).run();
     }
   }
 

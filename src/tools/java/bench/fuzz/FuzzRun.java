@@ -81,6 +81,10 @@ public final class FuzzRun {
   /** Runs {@code n} requests of seed {@code seed} with {@code concurrency} clients; prints progress and counts. */
   public Report run(int n, long seed, int concurrency) throws Exception {
     List<FuzzCase> cases = new FuzzCases(seed, target.imageVectorDim(), target.maxBodyBytes()).generate(n);
+    // Recall answers 503 (Retry-After) until the retrieval index has loaded: fuzz the node once it is up.
+    if (!eventually(() -> status("POST", "/v1/recall", "{\"userId\": \"fuzz-warmup\", \"k\": 1}") == 200)) {
+      System.out.println("  recall did not answer 200 within " + APPLIED_WITHIN.toSeconds() + " s of the start");
+    }
     Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     Map<String, LongAdder> fiveHundreds = new ConcurrentHashMap<>();
     Map<String, LongAdder> noStatus = new ConcurrentHashMap<>();
