@@ -83,6 +83,14 @@ public record Settings(
   public record Migration(actors.MigrationCoordinator.Settings coordinator, service.TierMigration.Rules rules,
       model.MoveBlend blend) {}
 
+  /** {@code thermocline.model.uploader-means}, read apart from {@link #from} like {@link #migration}. */
+  public static service.SharedUploaderMeans.Settings uploaderMeans(Config root) {
+    Config u = root.getConfig("thermocline.model.uploader-means");
+    return new service.SharedUploaderMeans.Settings(u.getInt("max-uploaders"), u.getInt("window"),
+        u.getDuration("cache-ttl"), u.getDuration("flush-interval"), u.getInt("max-pending"),
+        u.getInt("writes-in-flight"));
+  }
+
   /** Read apart from {@link #from} so that its section stays a self-contained addition. */
   public static Migration migration(Config root) {
     Config m = root.getConfig("thermocline.migration");

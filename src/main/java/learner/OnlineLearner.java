@@ -55,9 +55,9 @@ import streams.KafkaTopics;
  * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
- * equality across runs is per partition order, i.e. exact with one partition. The uploader means are node memory,
- * not learner state: for items without metadata (whose m is such a mean) equality across runs holds only if the
- * means were the same, while a replay of one batch is still exact (its deltas are in the intent).
+ * equality across runs is per partition order, i.e. exact with one partition. The uploader means are shared state
+ * (Cassandra), not learner state: for items without metadata (whose m is such a mean) equality across runs holds
+ * only if the means were the same, while a replay of one batch is still exact (its deltas are in the intent).
  *
  * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
  * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. An item
