@@ -52,7 +52,9 @@ import streams.KafkaTopics;
  * Before a batch's first delta is sent, its deltas are written down as the partition's intent, with the
  * frequency estimate after the batch; the operation id every range sees is a function of the batch's offsets.
  * A crash mid-batch leaves the intent: on (re)assignment the intent is re-sent (ranges drop what they already
- * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
+ * applied) and learning resumes after it. A partition handed to another node by a rebalance (a node joined or
+ * left) waits for its batch in flight here, and starts none after ({@link PartitionFence}): otherwise the next owner
+ * could read the offset before this batch's intent and learn its records again under other boundaries. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
  * equality across runs is per partition order, i.e. exact with one partition. The uploader means are shared state
@@ -92,6 +94,8 @@ import streams.KafkaTopics;
 public final class OnlineLearner implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
+  /** Longer than a batch takes, shorter than Kafka's rebalance timeout (max.poll.interval.ms, 5 min). */
+  private static final java.time.Duration HAND_OVER_WAIT = java.time.Duration.ofSeconds(30);
 
   private final ActorSystem<?> system;
   private final LearnerSettings settings;
@@ -106,6 +110,8 @@ public final class OnlineLearner implements AutoCloseable {
   private final BatchAssembly assembly;
   private final LearnerCounters counters = new LearnerCounters();
   private final BatchTimings timings = new BatchTimings();
+  /** Holds a partition's hand-over to another node until its batch here has finished (see PartitionFence). */
+  private final PartitionFence fence = new PartitionFence(HAND_OVER_WAIT);
   /**
    * Where a batch's forward and backward run: threads of their own, one per core. Not the Cassandra driver's I/O
    * thread that completed the lookup (the compute held every other response on that thread for its duration),
@@ -170,7 +176,8 @@ public final class OnlineLearner implements AutoCloseable {
     // Offsets are the learner's own (learner_state): the group only spreads partitions over the nodes.
     ConsumerSettings<byte[], byte[]> consumer = CommittingPipeline.consumerSettings(system, topics, group);
     var running = RestartSource.onFailuresWithBackoff(restart,
-            () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions()),
+            () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions())
+                        .withPartitionAssignmentHandler(handOver()),
                     this::onAssign, revoked -> revoked.forEach(tp -> partitions.revoked(tp.partition())))
                 .flatMapMerge(Math.max(1, topics.partitions()) * 4, pair -> {
                   TopicPartition tp = pair.first();
@@ -185,6 +192,31 @@ public final class OnlineLearner implements AutoCloseable {
     killSwitch = running.first();
     done = running.second();
     log.info("learning online from {} as group {}", topics.interactions(), group);
+  }
+
+  /** Kafka's rebalance callbacks, on its polling thread: a revoked partition waits for its batch in flight. */
+  private akka.kafka.javadsl.PartitionAssignmentHandler handOver() {
+    return new akka.kafka.javadsl.PartitionAssignmentHandler() {
+      @Override
+      public void onAssign(Set<TopicPartition> assigned, akka.kafka.RestrictedConsumer consumer) {
+        fence.assigned(assigned.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onRevoke(Set<TopicPartition> revoked, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(revoked.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onLost(Set<TopicPartition> lost, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(lost.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onStop(Set<TopicPartition> current, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(current.stream().map(TopicPartition::partition).toList());
+      }
+    };
   }
 
   /**
@@ -232,7 +264,23 @@ public final class OnlineLearner implements AutoCloseable {
     return false;
   }
 
+  /** Learns a batch unless its partition was handed over meanwhile (see {@link PartitionFence}). */
   private CompletionStage<Done> learn(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    if (!fence.begin(partition, finished)) return CompletableFuture.completedFuture(Done.getInstance());
+    CompletionStage<Done> learned;
+    try {
+      learned = learnOwned(partition, records);
+    } catch (RuntimeException e) {
+      learned = CompletableFuture.failedFuture(e);
+    }
+    return learned.whenComplete((ok, failure) -> {
+      fence.end(partition, finished);
+      finished.complete(null);
+    });
+  }
+
+  private CompletionStage<Done> learnOwned(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
     long first = records.get(0).offset();
     long last = records.get(records.size() - 1).offset();
     List<Positive> positives = new ArrayList<>();
@@ -271,6 +319,8 @@ public final class OnlineLearner implements AutoCloseable {
    */
   @Override
   public void close() {
+    // A batch in flight finishes first: the consumer leaving hands its partitions to another node at once.
+    fence.revokeAll();
     if (killSwitch != null) killSwitch.abort(new IllegalStateException("learner stopped"));
     if (done != null) {
       try {
