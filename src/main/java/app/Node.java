@@ -209,7 +209,12 @@ public final class Node implements AutoCloseable {
     service.SharedUploaderMeans uploaderMeans = new service.SharedUploaderMeans(system,
         new storage.UploaderMeanStore(session, settings.cassandra().keyspace()), layout.dim(),
         Settings.uploaderMeans(config));
-    system.getWhenTerminated().thenRun(uploaderMeans::close);
+    // Written once more while the Cassandra session is still open (it closes with the actor system).
+    akka.actor.CoordinatedShutdown.get(system).addTask(akka.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "uploader-means-flush", () -> CompletableFuture.supplyAsync(() -> {
+          uploaderMeans.close();
+          return akka.Done.getInstance();
+        }));
     Settings.Migration migration = Settings.migration(config);
     FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans,
         migration.blend(), clock);
