@@ -66,4 +66,25 @@ class LocalClusterTest {
     e = assertThrows(IllegalArgumentException.class, () -> LocalCluster.overrides(base(), 0, null, null));
     assertTrue(e.getMessage().startsWith("--node"), e.getMessage());
   }
+
+  @Test
+  void theRunCommandsOptionsMakeNodeTwoOfTheLocalCluster() {
+    Main.ConfigOptions options = new Main.ConfigOptions();
+    new picocli.CommandLine(options).parseArgs("--node", "2", "--data-dir", dir.toString(),
+        "--cassandra", "127.0.0.1:19042", "--kafka", "127.0.0.1:19092");
+    Config config = options.load();
+    Settings s = Settings.from(config);
+    assertEquals(8082, s.http().port());
+    assertEquals(8083, s.admin().port());
+    assertEquals(2, config.getInt("thermocline.cluster.local-node"));
+    assertEquals(dir.resolve("node-2"), s.dataDir());
+    assertEquals(List.of("127.0.0.1:19042"), s.cassandra().contactPoints());
+    assertEquals("127.0.0.1:19092", s.kafka().bootstrapServers());
+    assertEquals(3, s.cluster().seedNodes().size());
+
+    Main.ConfigOptions explicitPort = new Main.ConfigOptions();
+    new picocli.CommandLine(explicitPort).parseArgs("--node", "2", "--port", "9000", "--data-dir", dir.toString(),
+        "--cassandra", "127.0.0.1:19042", "--kafka", "127.0.0.1:19092");
+    assertEquals(9000, Settings.from(explicitPort.load()).http().port(), "--port wins over the derived port");
+  }
 }
