@@ -17,12 +17,6 @@ import storage.LearnerState;
  * pool after the batch, before the first delta is sent; every range sees an operation id that is a function of
  * the batch's offsets and drops one it has applied; the offset advances only once every range has persisted its
  * delta. A crash mid-batch leaves the intent: on (re)assignment it is sent again and learning resumes after it.
- *
- * <p>Each assignment first claims the partition with a token of its own ({@link LearnerState#claim}) and reads the
- * position after that; its intents and offsets are written only while the token still holds. So a node that lost
- * the partition without knowing (a pause longer than the Kafka session, a hand-over that did not wait for it)
- * cannot write after its successor read: its intent written before the claim is re-sent by the successor (the
- * ranges drop what they have), one written after fails and its deltas are never sent.
  */
 final class IntentProtocol {
 
@@ -34,8 +28,6 @@ final class IntentProtocol {
   /** New batches' deltas go through it: this protocol's own sending, or the test's {@link InjectedCrash} around it. */
   private final DeltaDelivery delivery;
   private volatile String topic;
-  /** The claim token of each partition this node holds (see the class comment). */
-  private final java.util.Map<Integer, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** @param failAfterBatches {@link InjectedCrash} after that many batches; 0 = never */
   IntentProtocol(LearnerState state, String group, BucketRanges ranges, int failAfterBatches) {
@@ -55,22 +47,6 @@ final class IntentProtocol {
     return new LearnerIntent(first, last, List.of()).opId(topic, partition);
   }
 
-  /**
-   * Claims the partition for this assignment, then reads where it stands: the position read is later than every
-   * write of an earlier holder that can still succeed (none can, after the claim).
-   */
-  CompletionStage<Optional<LearnerState.Position>> claim(int partition) {
-    String owner = java.util.UUID.randomUUID().toString();
-    owners.put(partition, owner);
-    return state.claim(group, partition, owner).thenCompose(ignored -> state.read(group, partition));
-  }
-
-  private String owner(int partition) {
-    String owner = owners.get(partition);
-    if (owner == null) throw new LearnerState.NotOwner(group, partition);
-    return owner;
-  }
-
   /** Where the partition resumes: after its last batch, once a batch a crash left half-applied is finished. */
   CompletionStage<Long> resume(int partition, Optional<LearnerState.Position> found) {
     if (found.isEmpty()) return CompletableFuture.completedFuture(0L);
@@ -80,20 +56,19 @@ final class IntentProtocol {
     log.info("learner {} partition {}: re-sending the batch {}-{} a crash left unfinished", group, partition,
         intent.firstOffset(), intent.lastOffset());
     return send(partition, intent, intent.deltas().size())
-        .thenCompose(ignored -> state.advance(group, partition, owner(partition), intent.lastOffset() + 1))
+        .thenCompose(ignored -> state.advance(group, partition, intent.lastOffset() + 1))
         .thenApply(ignored -> intent.lastOffset() + 1);
   }
 
   /** A batch with nothing to learn: its offsets are passed. */
   CompletionStage<Void> pass(int partition, long last) {
-    return state.advance(group, partition, owner(partition), last + 1);
+    return state.advance(group, partition, last + 1);
   }
 
   /** Intent (with the partition's estimator and pool after the batch), deltas, then the offset past the batch. */
   CompletionStage<Void> commit(int partition, LearnerIntent intent, PartitionMemory.Batch memory,
       BatchTimings.Lap lap) {
-    String owner = owner(partition);
-    return state.intend(group, partition, owner, intent.toBytes(), memory.estimator().toBytes(),
+    return state.intend(group, partition, intent.toBytes(), memory.estimator().toBytes(),
             memory.pool() == null ? null : memory.pool().toBytes())
         .thenCompose(ignored -> {
           lap.lap(BatchTimings.Phase.INTENT);
@@ -101,7 +76,7 @@ final class IntentProtocol {
         })
         .thenCompose(ignored -> {
           lap.lap(BatchTimings.Phase.APPLY);
-          return state.advance(group, partition, owner, intent.lastOffset() + 1);
+          return state.advance(group, partition, intent.lastOffset() + 1);
         })
         .thenApply(ignored -> {
           lap.lap(BatchTimings.Phase.ADVANCE);

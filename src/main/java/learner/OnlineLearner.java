@@ -100,6 +100,7 @@ public final class OnlineLearner implements AutoCloseable {
   private final ActorSystem<?> system;
   private final LearnerSettings settings;
   private final String group;
+  private final LearnerState state;
   private final InteractionWeights weights;
   private final DeadLetters deadLetters;
   private final FreshnessQueue freshness;
@@ -129,6 +130,7 @@ public final class OnlineLearner implements AutoCloseable {
     this.system = system;
     this.settings = settings;
     this.group = groupPrefix + "-" + settings.groupSuffix();
+    this.state = deps.state();
     this.weights = deps.weights();
     this.deadLetters = deps.deadLetters();
     this.freshness = deps.freshness();
@@ -224,7 +226,7 @@ public final class OnlineLearner implements AutoCloseable {
   private CompletionStage<Map<TopicPartition, Object>> onAssign(Set<TopicPartition> assigned) {
     Map<TopicPartition, CompletableFuture<Long>> resumes = new HashMap<>();
     for (TopicPartition tp : assigned) {
-      resumes.put(tp, intents.claim(tp.partition()).thenCompose(found -> resume(tp.partition(), found))
+      resumes.put(tp, state.read(group, tp.partition()).thenCompose(found -> resume(tp.partition(), found))
           .toCompletableFuture());
     }
     return CompletableFuture.allOf(resumes.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {

@@ -102,11 +102,6 @@ public final class ItemStore {
         .map(t -> t.getColumn("negatives").isPresent())
         .orElse(true);
     if (!hasNegatives) session.execute("ALTER TABLE " + keyspace + ".learner_state ADD negatives blob");
-    boolean hasOwner = session.refreshSchema().getKeyspace(keyspace)
-        .flatMap(k -> k.getTable("learner_state"))
-        .map(t -> t.getColumn("owner").isPresent())
-        .orElse(true);
-    if (!hasOwner) session.execute("ALTER TABLE " + keyspace + ".learner_state ADD owner text");
     // Tier migration's columns (see ItemRecord).
     var items = session.refreshSchema().getKeyspace(keyspace).flatMap(k -> k.getTable("items"));
     for (String[] column : new String[][] {
