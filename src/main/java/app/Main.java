@@ -40,18 +40,43 @@ public final class Main implements Runnable {
     @Option(names = "--port", description = "API port (default 8080)")
     Integer port;
 
+    @Option(names = "--node", paramLabel = "N", description = "member N of a local cluster: 1 starts the servers, "
+        + "N >= 2 joins it with its ports shifted (API 8080 + 2(N-1)) and node 1's Cassandra and Kafka")
+    Integer node;
+
+    @Option(names = "--cassandra", paramLabel = "HOST:PORT", description = "an existing Cassandra (no embedded one)")
+    String cassandra;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT", description = "an existing Kafka (no embedded one)")
+    String kafka;
+
     public Config load() {
+      Config base = withOverlay(ConfigFactory.load());
+      if (dataDir != null) base = ConfigFactory.parseMap(Map.of("thermocline.data-dir", dataDir)).withFallback(base);
       Map<String, Object> overrides = new HashMap<>();
-      if (dataDir != null) overrides.put("thermocline.data-dir", dataDir);
+      if (node != null) {
+        try {
+          overrides.putAll(LocalCluster.overrides(base, node, cassandra, kafka));
+        } catch (IllegalArgumentException e) {
+          throw new CommandLine.ParameterException(new CommandLine(new Main()), e.getMessage());
+        }
+        overrides.put("thermocline.cluster.local-node", node);
+      } else {
+        if (cassandra != null) overrides.put("thermocline.cassandra.contact-points", java.util.List.of(cassandra));
+        if (kafka != null) overrides.put("thermocline.kafka.bootstrap-servers", kafka);
+      }
       if (port != null) overrides.put("thermocline.http.port", port);
-      Config base = ConfigFactory.load();
+      return ConfigFactory.parseMap(overrides).withFallback(base);
+    }
+
+    private Config withOverlay(Config base) {
       if (config != null) {
         if (!config.isFile()) throw new CommandLine.ParameterException(new CommandLine(new Main()),
             "--config: no such file " + config);
         base = ConfigFactory.parseFile(config).withFallback(ConfigFactory.defaultOverrides())
             .withFallback(ConfigFactory.defaultApplication()).withFallback(ConfigFactory.defaultReference()).resolve();
       }
-      return ConfigFactory.parseMap(overrides).withFallback(base);
+      return base;
     }
   }
 
@@ -71,6 +96,9 @@ public final class Main implements Runnable {
   /** Starts a node, stops it on JVM shutdown, and says where it listens. */
   public static Node start(Config config) throws Exception {
     Node node = Node.start(config);
+    if (config.getInt("thermocline.cluster.local-node") == 1) {
+      LocalCluster.writeServers(node.settings().dataDir(), node.system().settings().config());
+    }
     System.out.printf("Thermocline is up: API http://localhost:%d (try /ready), operations http://127.0.0.1:%d/admin/tiers%n",
         node.httpPort(), node.adminPort());
     return node;

@@ -228,8 +228,16 @@ public final class Node implements AutoCloseable {
     model.MetaEncoder metaEncoder = new model.MetaEncoder(new model.MetaEncoder.Config(textEncoder.dim(),
         m.metaHidden(), layout.dim(), settings.imageVectorDim(), m.metaSeed()));
     BucketRanges ranges = new BucketRanges(system, layout, settings.http().askTimeout());
-    model.UploaderMeans uploaderMeans = new model.UploaderMeans(layout.dim(), m.uploaderMeansMax(),
-        m.uploaderMeansWindow());
+    // Shared by the cluster in Cassandra (uploader_means), not node memory: every node serves the same m.
+    service.SharedUploaderMeans uploaderMeans = new service.SharedUploaderMeans(system,
+        new storage.UploaderMeanStore(session, settings.cassandra().keyspace()), layout.dim(),
+        Settings.uploaderMeans(config));
+    // Written once more while the Cassandra session is still open (it closes with the actor system).
+    akka.actor.CoordinatedShutdown.get(system).addTask(akka.actor.CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+        "uploader-means-flush", () -> CompletableFuture.supplyAsync(() -> {
+          uploaderMeans.close();
+          return akka.Done.getInstance();
+        }));
     Settings.Migration migration = Settings.migration(config);
     FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans,
         migration.blend(), clock);

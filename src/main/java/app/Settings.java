@@ -100,6 +100,14 @@ public record Settings(
             r.getInt("history-cache.per-user")));
   }
 
+  /** {@code thermocline.model.uploader-means}, read apart from {@link #from} like {@link #migration}. */
+  public static service.SharedUploaderMeans.Settings uploaderMeans(Config root) {
+    Config u = root.getConfig("thermocline.model.uploader-means");
+    return new service.SharedUploaderMeans.Settings(u.getInt("max-uploaders"), u.getInt("window"),
+        u.getDuration("cache-ttl"), u.getDuration("flush-interval"), u.getInt("max-pending"),
+        u.getInt("writes-in-flight"));
+  }
+
   /** Read apart from {@link #from} so that its section stays a self-contained addition. */
   /** {@code thermocline.metrics.new-item-age}: items younger than this are "new" in the new-item health series. */
   public static Duration newItemAge(Config root) {

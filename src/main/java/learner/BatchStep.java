@@ -50,6 +50,13 @@ final class BatchStep {
   }
 
   CompletionStage<LearnedBatch> run(Input in, BatchTimings.Lap lap) {
+    // The uploader means of items without metadata come from the shared store: loaded before the step reads them.
+    List<ItemRecord> all = new ArrayList<>(in.items());
+    all.addAll(in.historyItems().values());
+    return fusion.prepare(all).thenCompose(ignored -> runPrepared(in, lap));
+  }
+
+  private CompletionStage<LearnedBatch> runPrepared(Input in, BatchTimings.Lap lap) {
     List<ItemRecord> items = in.items();
     List<Positive> usable = in.usable();
     List<FusionService.MetaInputs> metaInputs = new ArrayList<>(items.size());

@@ -52,12 +52,14 @@ import streams.KafkaTopics;
  * Before a batch's first delta is sent, its deltas are written down as the partition's intent, with the
  * frequency estimate after the batch; the operation id every range sees is a function of the batch's offsets.
  * A crash mid-batch leaves the intent: on (re)assignment the intent is re-sent (ranges drop what they already
- * applied) and learning resumes after it. So every record's deltas land once, and a replay after a crash ends
+ * applied) and learning resumes after it. A partition handed to another node by a rebalance (a node joined or
+ * left) waits for its batch in flight here, and starts none after ({@link PartitionFence}): otherwise the next owner
+ * could read the offset before this batch's intent and learn its records again under other boundaries. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
- * equality across runs is per partition order, i.e. exact with one partition. The uploader means are node memory,
- * not learner state: for items without metadata (whose m is such a mean) equality across runs holds only if the
- * means were the same, while a replay of one batch is still exact (its deltas are in the intent).
+ * equality across runs is per partition order, i.e. exact with one partition. The uploader means are shared state
+ * (Cassandra), not learner state: for items without metadata (whose m is such a mean) equality across runs holds
+ * only if the means were the same, while a replay of one batch is still exact (its deltas are in the intent).
  *
  * <p><b>Online mode</b> updates sparse rows only (item hash rows, user-ID rows, metadata feature rows) and the
  * per-tier fusion logits (θ offsets in the params table); the metadata head and image map stay frozen. An item
@@ -92,6 +94,8 @@ import streams.KafkaTopics;
 public final class OnlineLearner implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
+  /** Longer than a batch takes, shorter than Kafka's rebalance timeout (max.poll.interval.ms, 5 min). */
+  private static final java.time.Duration HAND_OVER_WAIT = java.time.Duration.ofSeconds(30);
 
   private final ActorSystem<?> system;
   private final LearnerSettings settings;
@@ -130,6 +134,8 @@ public final class OnlineLearner implements AutoCloseable {
    */
   private final model.LossTrend lossTrend = new model.LossTrend(0.02, 200);
   private final BatchTimings timings = new BatchTimings();
+  /** Holds a partition's hand-over to another node until its batch here has finished (see PartitionFence). */
+  private final PartitionFence fence = new PartitionFence(HAND_OVER_WAIT);
   /**
    * Where a batch's forward and backward run: threads of their own, one per core. Not the Cassandra driver's I/O
    * thread that completed the lookup (the compute held every other response on that thread for its duration),
@@ -293,7 +299,8 @@ public final class OnlineLearner implements AutoCloseable {
     // Offsets are the learner's own (learner_state): the group only spreads partitions over the nodes.
     ConsumerSettings<byte[], byte[]> consumer = CommittingPipeline.consumerSettings(system, topics, group);
     var running = RestartSource.onFailuresWithBackoff(restart,
-            () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions()),
+            () -> Consumer.plainPartitionedManualOffsetSource(consumer, Subscriptions.topics(topics.interactions())
+                        .withPartitionAssignmentHandler(handOver()),
                     this::onAssign, revoked -> revoked.forEach(tp -> partitions.revoked(tp.partition())))
                 .flatMapMerge(Math.max(1, topics.partitions()) * 4, pair -> {
                   TopicPartition tp = pair.first();
@@ -332,6 +339,31 @@ public final class OnlineLearner implements AutoCloseable {
         gateLock.notifyAll();
       }
     });
+  }
+
+  /** Kafka's rebalance callbacks, on its polling thread: a revoked partition waits for its batch in flight. */
+  private akka.kafka.javadsl.PartitionAssignmentHandler handOver() {
+    return new akka.kafka.javadsl.PartitionAssignmentHandler() {
+      @Override
+      public void onAssign(Set<TopicPartition> assigned, akka.kafka.RestrictedConsumer consumer) {
+        fence.assigned(assigned.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onRevoke(Set<TopicPartition> revoked, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(revoked.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onLost(Set<TopicPartition> lost, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(lost.stream().map(TopicPartition::partition).toList());
+      }
+
+      @Override
+      public void onStop(Set<TopicPartition> current, akka.kafka.RestrictedConsumer consumer) {
+        fence.revoke(current.stream().map(TopicPartition::partition).toList());
+      }
+    };
   }
 
   /**
@@ -379,7 +411,23 @@ public final class OnlineLearner implements AutoCloseable {
     return false;
   }
 
+  /** Learns a batch unless its partition was handed over meanwhile (see {@link PartitionFence}). */
   private CompletionStage<Done> learn(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+    CompletableFuture<Void> finished = new CompletableFuture<>();
+    if (!fence.begin(partition, finished)) return CompletableFuture.completedFuture(Done.getInstance());
+    CompletionStage<Done> learned;
+    try {
+      learned = learnOwned(partition, records);
+    } catch (RuntimeException e) {
+      learned = CompletableFuture.failedFuture(e);
+    }
+    return learned.whenComplete((ok, failure) -> {
+      fence.end(partition, finished);
+      finished.complete(null);
+    });
+  }
+
+  private CompletionStage<Done> learnOwned(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
     long first = records.get(0).offset();
     long last = records.get(records.size() - 1).offset();
     List<Positive> positives = new ArrayList<>();
@@ -431,6 +479,8 @@ public final class OnlineLearner implements AutoCloseable {
    */
   @Override
   public synchronized void close() {
+    // A batch in flight finishes first: the consumer leaving hands its partitions to another node at once.
+    fence.revokeAll();
     stopStream();
     resume();
     stepExecutor.shutdown();

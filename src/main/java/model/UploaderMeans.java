@@ -10,7 +10,7 @@ import java.util.Map;
  * moving average with weight 1/window, so it follows item vectors as they learn instead of freezing on
  * the uploader's first items. Thread-safe (one lock: updates are a d-float loop).
  */
-public final class UploaderMeans {
+public final class UploaderMeans implements UploaderMeanSource {
 
   private static final class Entry {
     final float[] mean;
@@ -40,21 +40,38 @@ public final class UploaderMeans {
   }
 
   /** Folds one item vector into the uploader's mean. */
+  @Override
   public synchronized void add(String uploaderId, float[] itemVector) {
     if (uploaderId == null || uploaderId.isBlank()) throw new IllegalArgumentException("uploaderId must not be blank");
+    check(itemVector, dim);
+    Entry e = entries.computeIfAbsent(uploaderId.strip(), id -> new Entry(dim));
+    e.count = fold(e.mean, e.count, itemVector, window);
+  }
+
+  /**
+   * The step of every uploader mean, in memory or shared: folds {@code itemVector} into {@code mean} (in place), the
+   * plain mean for the first {@code window} items and a moving average with weight 1/window after; returns the new
+   * count.
+   */
+  public static long fold(float[] mean, long count, float[] itemVector, int window) {
+    long n = count + 1;
+    float rate = 1f / Math.min(n, window);
+    for (int i = 0; i < mean.length; i++) mean[i] += rate * (itemVector[i] - mean[i]);
+    return n;
+  }
+
+  /** Refuses a vector of the wrong length or with a non-finite value. */
+  public static void check(float[] itemVector, int dim) {
     if (itemVector == null || itemVector.length != dim) {
       throw new IllegalArgumentException("itemVector must have length " + dim);
     }
     for (float x : itemVector) {
       if (!Float.isFinite(x)) throw new IllegalArgumentException("itemVector has a non-finite value");
     }
-    Entry e = entries.computeIfAbsent(uploaderId.strip(), id -> new Entry(dim));
-    e.count++;
-    float rate = 1f / Math.min(e.count, window);
-    for (int i = 0; i < dim; i++) e.mean[i] += rate * (itemVector[i] - e.mean[i]);
   }
 
   /** A copy of the uploader's mean, or null when the uploader has no (remembered) history. */
+  @Override
   public synchronized float[] mean(String uploaderId) {
     Entry e = uploaderId == null ? null : entries.get(uploaderId.strip());
     return e == null ? null : e.mean.clone();
@@ -70,6 +87,7 @@ public final class UploaderMeans {
     return entries.size();
   }
 
+  @Override
   public int dim() {
     return dim;
   }

@@ -15,7 +15,7 @@ import model.MetaEncoder;
 import model.MoveBlend;
 import java.time.Clock;
 import model.TextEncoder;
-import model.UploaderMeans;
+import model.UploaderMeanSource;
 import storage.ItemRecord;
 
 /**
@@ -25,7 +25,7 @@ import storage.ItemRecord;
  * learner's re-upserts; it reads every row it needs in one ask per bucket range.
  *
  * <p><b>Items without metadata</b> (no title, tags, category or image vector): m is the running mean of the served
- * vectors of their uploader's items ({@link UploaderMeans}) when this node remembers one, else the learned default
+ * vectors of their uploader's items ({@link UploaderMeanSource}) when one is known, else the learned default
  * row. The learner builds m through {@link #metaInputs} too, so learning and serving use the same m; the mean is a
  * constant to learning (no row behind it gets a gradient; the item's hash row and θ still learn).
  *
@@ -33,9 +33,9 @@ import storage.ItemRecord;
  * vectors that go into the index), with the vectors of items that have an uploader and metadata of their own. Items
  * whose m came from the mean or the default are left out: at cold start their f is mostly that very mean (or a
  * snapshot of the default row, which keeps learning), so folding it back would count the mean into itself. An item
- * counts once per time it is indexed, so items re-indexed often (the ones being learned) weigh more. Node-local
- * memory: in a cluster each node's mean is of the items it indexed, and a restarted node starts without means
- * (no-metadata items get the default row until their uploader's items are indexed there again).
+ * counts once per time it is indexed, so items re-indexed often (the ones being learned) weigh more. In a node the
+ * means are shared by the cluster and kept in Cassandra ({@link SharedUploaderMeans}): {@link #prepare} loads a
+ * batch's before {@link #metaInputs} reads them ({@link #serve} does it; the learner calls it).
  *
  * <p><b>Items that moved between tiers</b> are served {@code w·anchor + (1 − w)·f} ({@link MoveBlend}): the anchor is
  * their served vector before the move, w falls from 0.8 to 0 over the blend window. It is part of {@link #serve}, so
@@ -82,19 +82,19 @@ public final class FusionService {
   private final List<TierSpec> itemTiers;
   private final ItemHasher featureHasher;
   private final ItemHasher userHasher;
-  private final UploaderMeans uploaderMeans;
+  private final UploaderMeanSource uploaderMeans;
   private final MoveBlend blend;
   private final Clock clock;
 
-  /** @param uploaderMeans this node's means of each uploader's item vectors (dim = the store's) */
+  /** @param uploaderMeans the means of each uploader's item vectors (dim = the store's) */
   public FusionService(StoreLayout layout, BucketRanges rows, MetaEncoder encoder, TextEncoder text,
-      UploaderMeans uploaderMeans) {
+      UploaderMeanSource uploaderMeans) {
     this(layout, rows, encoder, text, uploaderMeans, MoveBlend.DEFAULT, Clock.systemUTC());
   }
 
   /** @param blend how a moved item is blended from its old vector to its new one, by {@code clock}'s time */
   public FusionService(StoreLayout layout, BucketRanges rows, MetaEncoder encoder, TextEncoder text,
-      UploaderMeans uploaderMeans, MoveBlend blend, Clock clock) {
+      UploaderMeanSource uploaderMeans, MoveBlend blend, Clock clock) {
     this.layout = layout;
     this.rows = rows;
     this.encoder = encoder;
@@ -236,8 +236,26 @@ public final class FusionService {
     }
   }
 
+  /**
+   * Brings in the uploader means that {@link #metaInputs} may ask for these items (those without metadata of their
+   * own): call it before {@link #metaInputs} on a batch; {@link #serve} does.
+   */
+  public CompletionStage<Void> prepare(java.util.Collection<ItemRecord> items) {
+    Set<String> uploaders = new HashSet<>();
+    for (ItemRecord item : items) {
+      ItemRecord.ItemMetadata m = item.metadata();
+      if (m.uploaderId() != null && !m.uploaderId().isBlank() && !hasOwnMetadata(m)) uploaders.add(m.uploaderId());
+    }
+    return uploaders.isEmpty() ? java.util.concurrent.CompletableFuture.completedFuture(null)
+        : uploaderMeans.load(uploaders);
+  }
+
   /** The served vectors of items, in their order. */
   public CompletionStage<List<Served>> serve(List<ItemRecord> items) {
+    return prepare(items).thenCompose(ignored -> servePrepared(items));
+  }
+
+  private CompletionStage<List<Served>> servePrepared(List<ItemRecord> items) {
     Set<BucketRanges.Key> keys = new HashSet<>();
     keys.add(thetaRow());
     List<MetaInputs> inputs = new ArrayList<>(items.size());

@@ -228,14 +228,14 @@ public final class ItemStore {
         r.getInstant("expired_at"), r.getString("move_run"));
   }
 
-  private static ByteBuffer encode(float[] v) {
+  static ByteBuffer encode(float[] v) {
     if (v == null) return null;
     ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
     for (float x : v) b.putFloat(x);
     return b.flip();
   }
 
-  private static float[] decode(ByteBuffer b) {
+  static float[] decode(ByteBuffer b) {
     if (b == null) return null;
     ByteBuffer le = b.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     float[] v = new float[le.remaining() / 4];
