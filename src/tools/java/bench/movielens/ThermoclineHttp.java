@@ -137,6 +137,9 @@ public final class ThermoclineHttp {
     O apply(I input) throws Exception;
   }
 
+  /** How long a repeatable call keeps retrying 429 and 503. */
+  private static final Duration RETRY_FOR = Duration.ofMinutes(2);
+
   private JsonNode send(String method, String path, JsonNode body, int expected)
       throws IOException, InterruptedException {
     return send(method, path, body, expected, true);
@@ -152,10 +155,13 @@ public final class ThermoclineHttp {
         .header("Content-Type", "application/json");
     request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+    long giveUp = System.nanoTime() + RETRY_FOR.toNanos();
     for (int attempt = 1; ; attempt++) {
       HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && attempt < 10) {
-        Thread.sleep(200L * attempt);
+      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && System.nanoTime() < giveUp) {
+        // As a client should: wait what Retry-After asks (a breaker open on a loaded machine asks for seconds).
+        long retryAfterMs = response.headers().firstValueAsLong("Retry-After").orElse(0) * 1000;
+        Thread.sleep(Math.max(retryAfterMs, Math.min(5_000L, 200L * attempt)));
         continue;
       }
       if (response.statusCode() != expected) {
