@@ -240,7 +240,7 @@ public record Settings(
     Config l = c.getConfig("learner");
     Config h = l.getConfig("history");
     return new LearnerSettings(l.getBoolean("enabled"), l.getString("group"), (float) l.getDouble("tau"),
-        l.getInt("batch-size"), l.getDuration("batch-window"), l.getInt("softmax-batch"),
+        l.getInt("batch-size"), l.getInt("batch-positives"), l.getDuration("batch-window"), l.getInt("softmax-batch"),
         l.getInt("extra-negatives"), l.getInt("negative-pool"),
         l.getInt("estimator.depth"), l.getInt("estimator.width"), l.getInt("fail-after-batches"),
         c.getBoolean("model.user-id-rows"), l.getBoolean("history-gradient"), new LearnerSettings.History(h.getInt("per-user"), h.getInt("max-users"), h.getInt("window"),

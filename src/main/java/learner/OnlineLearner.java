@@ -104,6 +104,7 @@ public final class OnlineLearner implements AutoCloseable {
   private final LearnerDependencies deps;
   private final LearnerState state;
   private final InteractionWeights weights;
+  private final PositiveBudget budget;
   private final DeadLetters deadLetters;
   private final FreshnessQueue freshness;
   private final metrics.Metrics metrics;
@@ -157,6 +158,7 @@ public final class OnlineLearner implements AutoCloseable {
     this.deps = deps;
     this.state = deps.state();
     this.weights = deps.weights();
+    this.budget = new PositiveBudget(weights);
     this.deadLetters = deps.deadLetters();
     this.freshness = deps.freshness();
     this.metrics = deps.metrics();
@@ -306,7 +308,7 @@ public final class OnlineLearner implements AutoCloseable {
                   TopicPartition tp = pair.first();
                   return pair.second()
                       .filter(r -> toLearn(tp.partition(), r))
-                      .groupedWithin(settings.batchSize(), settings.batchWindow())
+                      .via(budget.batches(settings))
                       .mapAsync(1, batch -> gated(g, tp.partition(), batch));
                 }))
         .viaMat(KillSwitches.single(), Keep.right())
