@@ -44,6 +44,8 @@ public final class MovieLensAblation {
         new Change("history half-life 30 d", s -> s.withHalfLife(Duration.ofDays(30)), n),
         new Change("start a 0.7 (hash-heavy)", s -> s.withStartAlpha(0.7), n),
         new Change("batches of 2048 positives", s -> s.withBatchPositives(2048), n),
+        // What a node behind the stream learned in before learner.batch-positives: 4096-record batches.
+        new Change("batches of 4096 positives", s -> s.withBatchPositives(4096), n),
         new Change("release year as a tag", s -> s, new Variant(true, true, true, 0)),
         new Change("3 passes in time order", s -> s.withPasses(3), n),
         new Change("+ full retraining, 1 epoch", s -> s, new Variant(true, false, true, 1)),

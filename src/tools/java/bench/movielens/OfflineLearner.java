@@ -37,8 +37,8 @@ public final class OfflineLearner {
     /**
      * The bench's node: the defaults (application.conf: τ 0.1 online and in full retraining, rate 0.05, Adagrad accumulators from 0.001, cold a
      * 0.3, no user-ID rows, groups of 128, 50 positives of history) with the bench's history half-life of 365 d.
-     * Batches of 512 positives: what the node's 1 s batch window cuts from a partition at the benchmark's stream
-     * rate (~1,000 records, about half of them positives), and what full retraining applies per batch.
+     * Batches of 512 positives: the node's learner.batch-positives (a learner behind the stream fills its batches
+     * to it), and what full retraining applies per batch.
      */
     public static Settings nodeDefaults() {
       return new Settings(0.1f, 0.05f, 0.3, true, true, false, 512, 128, Duration.ofDays(365), 50, 1, 4.0, 0.001f);
