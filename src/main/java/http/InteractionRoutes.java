@@ -28,6 +28,7 @@ public final class InteractionRoutes extends AllDirectives {
   private final InteractionProducer producer;
   private final long maxBodyBytes;
   private final service.Dependency kafka;
+  private final Admission.Gate gate;
 
   public InteractionRoutes(InteractionProducer producer, long maxBodyBytes) {
     this(producer, maxBodyBytes, null);
@@ -35,13 +36,20 @@ public final class InteractionRoutes extends AllDirectives {
 
   /** @param kafka bounds each produce and answers 503 at once while Kafka is away (null: unguarded) */
   public InteractionRoutes(InteractionProducer producer, long maxBodyBytes, service.Dependency kafka) {
+    this(producer, maxBodyBytes, kafka, Admission.OPEN);
+  }
+
+  /** @param gate admission control of the route ({@link Admission#interactions}) */
+  public InteractionRoutes(InteractionProducer producer, long maxBodyBytes, service.Dependency kafka,
+      Admission.Gate gate) {
     this.producer = producer;
     this.maxBodyBytes = maxBodyBytes;
     this.kafka = kafka;
+    this.gate = gate;
   }
 
   public Route route() {
-    return pathPrefix("v1", () -> path("interactions", () -> post(() -> withSizeLimit(maxBodyBytes, () ->
+    return pathPrefix("v1", () -> path("interactions", () -> post(() -> gate.admit(() -> withSizeLimit(maxBodyBytes, () ->
         entity(Unmarshaller.entityToString(), body -> {
           CompletionStage<HttpResponse> response;
           try {
@@ -50,7 +58,7 @@ public final class InteractionRoutes extends AllDirectives {
             response = CompletableFuture.failedFuture(e);
           }
           return completeWithFuture(response.exceptionally(Errors::toResponse));
-        })))));
+        }))))));
   }
 
   private CompletionStage<HttpResponse> accept(String body) {
