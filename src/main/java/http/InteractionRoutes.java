@@ -4,7 +4,6 @@ import service.ApiError;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,8 +48,8 @@ public final class InteractionRoutes extends AllDirectives {
   }
 
   public Route route() {
-    return pathPrefix("v1", () -> path("interactions", () -> post(() -> gate.admit(() -> withSizeLimit(maxBodyBytes, () ->
-        entity(Unmarshaller.entityToString(), body -> {
+    return pathPrefix("v1", () -> path("interactions", () -> post(() -> gate.admit(() ->
+        Bodies.string(maxBodyBytes, body -> {
           CompletionStage<HttpResponse> response;
           try {
             response = accept(body);
@@ -58,7 +57,7 @@ public final class InteractionRoutes extends AllDirectives {
             response = CompletableFuture.failedFuture(e);
           }
           return completeWithFuture(response.exceptionally(Errors::toResponse));
-        }))))));
+        })))));
   }
 
   private CompletionStage<HttpResponse> accept(String body) {

@@ -7,7 +7,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.ItemService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -63,9 +62,9 @@ public final class ItemRoutes extends AllDirectives {
             delete(() -> gate.admit(() -> answer(remove(id))))))));
   }
 
-  /** The body as a string, bounded: a larger body fails with EntityStreamSizeException → 413. */
+  /** The body as a string, bounded: a larger body is a 413 ({@link Bodies}). */
   private Route body(java.util.function.Function<String, CompletionStage<HttpResponse>> handler) {
-    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), b -> answer(call(handler, b))));
+    return Bodies.string(maxBodyBytes, b -> answer(call(handler, b)));
   }
 
   private static <T> CompletionStage<HttpResponse> call(java.util.function.Function<T, CompletionStage<HttpResponse>> f,

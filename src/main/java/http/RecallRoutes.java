@@ -7,7 +7,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.RecallService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
@@ -45,8 +44,8 @@ public final class RecallRoutes extends AllDirectives {
 
   public Route route() {
     return pathPrefix("v1", () -> concat(
-        path("recall", () -> post(() -> gate.admit(() -> withSizeLimit(maxBodyBytes, () ->
-            entity(Unmarshaller.entityToString(), body -> answer(() -> recall(body))))))),
+        path("recall", () -> post(() -> gate.admit(() -> Bodies.string(maxBodyBytes,
+            body -> answer(() -> recall(body)))))),
         path(PathMatchers.segment("users").slash(PathMatchers.segment()),
             id -> get(() -> gate.admit(() -> parameterOptional("now", now -> answer(() -> user(id, now))))))));
   }
