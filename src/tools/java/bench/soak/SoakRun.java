@@ -29,8 +29,9 @@ import org.HdrHistogram.ConcurrentHistogram;
  * the best rate of accepted (2xx) answers. Then an open loop: requests arrive at {@code load} × that rate (Poisson
  * arrivals, each sent whether or not earlier ones were answered) for a while. Then every accepted write is read back.
  * Counts answers by status, the latency of the accepted ones (from the time each request was due, so a slow node
- * cannot hide its queue), the heap, and the writes acknowledged but not in the store at the end (lost). A 429 or 503
- * with Retry-After is the node shedding load; a 5xx other than 503 is a bug.
+ * cannot hide its queue; {@code send_lag_p99_ms} tells how much of it is the generator's own lag on a busy machine),
+ * the heap, and the writes acknowledged but not in the store at the end (lost). A 429 or 503 with Retry-After is the
+ * node shedding load; a 5xx other than 503 is a bug.
  */
 public final class SoakRun {
 
@@ -56,15 +57,16 @@ public final class SoakRun {
 
   public record Report(double minutes, long requests, long errors5xx, long rejected429, long unavailable503,
       double p50Ms, double p99Ms, double rejectedP99Ms, long heapStartMb, long heapEndMb, long lost,
-      Map<Integer, Long> byStatus, double capacityRps, double offeredRps, double acceptedRps, long notSent) {
+      Map<Integer, Long> byStatus, double capacityRps, double offeredRps, double acceptedRps, long notSent,
+      double sendLagP99Ms) {
     public String resultLine() {
       // errors_5xx leaves out 503 (a dependency away or slow, with Retry-After: shedding, not a bug), counted apart.
       // p50_ms and p99_ms: latency of the accepted (2xx) answers of the open loop, from when each request was due.
       return String.format(java.util.Locale.ROOT, "RESULT soak minutes=%.1f requests=%d errors_5xx=%d "
           + "rejected_429=%d p99_ms=%.1f heap_start_mb=%d heap_end_mb=%d lost=%d unavailable_503=%d "
-          + "capacity_rps=%.1f offered_rps=%.1f accepted_rps=%.1f p50_ms=%.1f rejected_p99_ms=%.1f not_sent=%d",
-          minutes, requests, errors5xx, rejected429, p99Ms, heapStartMb, heapEndMb, lost, unavailable503, capacityRps,
-          offeredRps, acceptedRps, p50Ms, rejectedP99Ms, notSent);
+          + "capacity_rps=%.1f offered_rps=%.1f accepted_rps=%.1f p50_ms=%.1f rejected_p99_ms=%.1f not_sent=%d "
+          + "send_lag_p99_ms=%.1f", minutes, requests, errors5xx, rejected429, p99Ms, heapStartMb, heapEndMb, lost,
+          unavailable503, capacityRps, offeredRps, acceptedRps, p50Ms, rejectedP99Ms, notSent, sendLagP99Ms);
     }
   }
 
@@ -73,6 +75,8 @@ public final class SoakRun {
     final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
     final ConcurrentHistogram acceptedMicros = new ConcurrentHistogram(3);
     final ConcurrentHistogram refusedMicros = new ConcurrentHistogram(3);
+    /** How late the load generator sent requests (open loop): its own lag, part of every latency above. */
+    final ConcurrentHistogram sendLagMicros = new ConcurrentHistogram(3);
     final LongAdder answered = new LongAdder();
 
     void count(int status, long micros) {
@@ -130,7 +134,7 @@ public final class SoakRun {
     return new Report(plan.duration().toMillis() / 60_000.0, t.answered.sum(), errors, t.status(429), t.status(503),
         t.acceptedMicros.getValueAtPercentile(50) / 1000.0, t.acceptedMicros.getValueAtPercentile(99) / 1000.0,
         t.refusedMicros.getValueAtPercentile(99) / 1000.0, heapStart, heapEnd, lost, statuses, capacity.rps(), offered,
-        t.acceptedMicros.getTotalCount() / seconds, notSent);
+        t.acceptedMicros.getTotalCount() / seconds, notSent, t.sendLagMicros.getValueAtPercentile(99) / 1000.0);
   }
 
   /**
@@ -190,6 +194,7 @@ public final class SoakRun {
         continue;
       }
       long dueAt = (long) due;
+      t.sendLagMicros.recordValue(Math.max(1, (System.nanoTime() - dueAt) / 1000));
       Call call = next("soak-" + n, n % 64, n / 64, r);
       outstanding.incrementAndGet();
       CompletableFuture<?> f = sendAsync(call).whenComplete((status, failure) -> {
