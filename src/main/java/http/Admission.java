@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * interactions) serves at most a bounded number of requests at once, and a few more wait briefly for a place; the
  * rest are answered 429 with {@code Retry-After} at once, before their body is parsed. So past capacity a client
  * sees fast refusals instead of every request queuing behind the others (accepted requests keep their latency).
- * Health, readiness, metrics and the admin routes are outside any limit.
+ * Readiness, liveness, the OpenAPI document, metrics and the admin routes are outside any limit.
  */
 public final class Admission {
 
