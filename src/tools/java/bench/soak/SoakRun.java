@@ -78,6 +78,8 @@ public final class SoakRun {
     /** How late the load generator sent requests (open loop): its own lag, part of every latency above. */
     final ConcurrentHistogram sendLagMicros = new ConcurrentHistogram(3);
     final LongAdder answered = new LongAdder();
+    /** Why requests got no answer (status 0), by exception class. */
+    final Map<String, LongAdder> noAnswer = new ConcurrentHashMap<>();
 
     void count(int status, long micros) {
       byStatus.computeIfAbsent(status, s -> new LongAdder()).increment();
@@ -126,6 +128,7 @@ public final class SoakRun {
     long heapEnd = heapUsedMb();
     System.out.printf("load done: %,d requests, by status %s; reading back %,d items and %,d users …%n",
         t.answered.sum(), t.statuses(), acceptedItems.size(), acceptedEvents.size());
+    if (!t.noAnswer.isEmpty()) System.out.println("no answer (status 0), by client exception: " + t.noAnswer);
     long lost = readBack();
     Map<Integer, Long> statuses = t.statuses();
     long errors = statuses.entrySet().stream().filter(e -> e.getKey() >= 500 && e.getKey() != 503)
@@ -197,7 +200,7 @@ public final class SoakRun {
       t.sendLagMicros.recordValue(Math.max(1, (System.nanoTime() - dueAt) / 1000));
       Call call = next("soak-" + n, n % 64, n / 64, r);
       outstanding.incrementAndGet();
-      CompletableFuture<?> f = sendAsync(call).whenComplete((status, failure) -> {
+      CompletableFuture<?> f = sendAsync(call, t).whenComplete((status, failure) -> {
         outstanding.decrementAndGet();
         t.count(status == null ? 0 : status, (System.nanoTime() - dueAt) / 1000);
       });
@@ -265,9 +268,14 @@ public final class SoakRun {
     }
   }
 
-  private CompletableFuture<Integer> sendAsync(Call call) {
+  private CompletableFuture<Integer> sendAsync(Call call, Tally t) {
     return http.sendAsync(request(call), HttpResponse.BodyHandlers.ofString()).handle((resp, failure) -> {
-      if (failure != null) return 0;
+      if (failure != null) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        t.noAnswer.computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder()).increment();
+        return 0;
+      }
       accepted(call, resp.statusCode(), resp.body());
       return resp.statusCode();
     });
