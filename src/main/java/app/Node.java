@@ -345,15 +345,16 @@ public final class Node implements AutoCloseable {
     }
     DependencyReadiness.register(system, dependencies);
     AccessRules.Access access = AccessRules.read(config);
+    http.Admission admission = new http.Admission(Settings.admission(config), metrics);
     Route apiRoute = sealed(new http.Access(new http.Access.Tokens(access.writeToken(), access.readToken())).guard(
         Directives.concat(
         new HealthRoutes(health, dependencies).route(),
         new OpenApiRoutes().route(),
         new ItemRoutes(items, new ItemRequests(settings.imageVectorDim()), settings.http().maxBodyBytes(),
-            cassandraDependency).route(),
-        new RecallRoutes(recall, settings.http().maxBodyBytes()).route(),
+            cassandraDependency, admission.items()).route(),
+        new RecallRoutes(recall, settings.http().maxBodyBytes(), admission.recall()).route(),
         new InteractionRoutes(streams == null ? null : streams.producer(), settings.http().maxBodyBytes(),
-            kafkaDependency).route())));
+            kafkaDependency, admission.interactions()).route())));
     Route adminRoute = sealed(Directives.concat(
         new HealthRoutes(health, dependencies).route(),
         new MetricsRoutes(scrape).route(),

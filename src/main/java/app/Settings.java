@@ -100,6 +100,22 @@ public record Settings(
             r.getInt("history-cache.per-user")));
   }
 
+  /** {@code thermocline.http.admission}: the public API's limits per route class, read apart from {@link #from}. */
+  public static http.Admission.Settings admission(Config root) {
+    Config a = root.getConfig("thermocline.http.admission");
+    java.util.function.Function<String, http.InFlightLimit.Settings> limit = name -> {
+      Config l = a.getConfig(name);
+      return new http.InFlightLimit.Settings(l.getInt("max-in-flight"), l.getInt("max-queued"),
+          l.getDuration("max-wait"));
+    };
+    try {
+      return new http.Admission.Settings(limit.apply("recall"), limit.apply("items"), limit.apply("interactions"),
+          a.getDuration("retry-after"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic("thermocline.http.admission: " + e.getMessage(), e);
+    }
+  }
+
   /** {@code thermocline.model.uploader-means}, read apart from {@link #from} like {@link #migration}. */
   public static service.SharedUploaderMeans.Settings uploaderMeans(Config root) {
     Config u = root.getConfig("thermocline.model.uploader-means");

@@ -4,7 +4,6 @@ import service.ApiError;
 import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,6 +27,7 @@ public final class InteractionRoutes extends AllDirectives {
   private final InteractionProducer producer;
   private final long maxBodyBytes;
   private final service.Dependency kafka;
+  private final Admission.Gate gate;
 
   public InteractionRoutes(InteractionProducer producer, long maxBodyBytes) {
     this(producer, maxBodyBytes, null);
@@ -35,14 +35,21 @@ public final class InteractionRoutes extends AllDirectives {
 
   /** @param kafka bounds each produce and answers 503 at once while Kafka is away (null: unguarded) */
   public InteractionRoutes(InteractionProducer producer, long maxBodyBytes, service.Dependency kafka) {
+    this(producer, maxBodyBytes, kafka, Admission.OPEN);
+  }
+
+  /** @param gate admission control of the route ({@link Admission#interactions}) */
+  public InteractionRoutes(InteractionProducer producer, long maxBodyBytes, service.Dependency kafka,
+      Admission.Gate gate) {
     this.producer = producer;
     this.maxBodyBytes = maxBodyBytes;
     this.kafka = kafka;
+    this.gate = gate;
   }
 
   public Route route() {
-    return pathPrefix("v1", () -> path("interactions", () -> post(() -> withSizeLimit(maxBodyBytes, () ->
-        entity(Unmarshaller.entityToString(), body -> {
+    return pathPrefix("v1", () -> path("interactions", () -> post(() -> gate.admit(() ->
+        Bodies.string(maxBodyBytes, body -> {
           CompletionStage<HttpResponse> response;
           try {
             response = accept(body);

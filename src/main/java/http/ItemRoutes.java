@@ -7,7 +7,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.ItemService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -25,6 +24,7 @@ public final class ItemRoutes extends AllDirectives {
   private final ItemRequests requests;
   private final long maxBodyBytes;
   private final service.Dependency cassandra;
+  private final Admission.Gate gate;
 
   public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes) {
     this(items, requests, maxBodyBytes, null);
@@ -32,10 +32,17 @@ public final class ItemRoutes extends AllDirectives {
 
   /** @param cassandra what every item route needs: bounded, and 503 at once while it is away (null: unguarded) */
   public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes, service.Dependency cassandra) {
+    this(items, requests, maxBodyBytes, cassandra, Admission.OPEN);
+  }
+
+  /** @param gate admission control of every item route ({@link Admission#items}) */
+  public ItemRoutes(ItemService items, ItemRequests requests, long maxBodyBytes, service.Dependency cassandra,
+      Admission.Gate gate) {
     this.items = items;
     this.requests = requests;
     this.maxBodyBytes = maxBodyBytes;
     this.cassandra = cassandra;
+    this.gate = gate;
   }
 
   private <T> CompletionStage<T> read(java.util.function.Supplier<CompletionStage<T>> call) {
@@ -48,16 +55,16 @@ public final class ItemRoutes extends AllDirectives {
 
   public Route route() {
     return pathPrefix("v1", () -> concat(
-        path("items", () -> post(() -> body(this::registerOne))),
-        path("items:batch", () -> post(() -> body(this::registerBatch))),
+        path("items", () -> post(() -> gate.admit(() -> body(this::registerOne)))),
+        path("items:batch", () -> post(() -> gate.admit(() -> body(this::registerBatch)))),
         path(PathMatchers.segment("items").slash(PathMatchers.segment()), id -> concat(
-            get(() -> answer(find(id))),
-            delete(() -> answer(remove(id)))))));
+            get(() -> gate.admit(() -> answer(find(id)))),
+            delete(() -> gate.admit(() -> answer(remove(id))))))));
   }
 
-  /** The body as a string, bounded: a larger body fails with EntityStreamSizeException → 413. */
+  /** The body as a string, bounded: a larger body is a 413 ({@link Bodies}). */
   private Route body(java.util.function.Function<String, CompletionStage<HttpResponse>> handler) {
-    return withSizeLimit(maxBodyBytes, () -> entity(Unmarshaller.entityToString(), b -> answer(call(handler, b))));
+    return Bodies.string(maxBodyBytes, b -> answer(call(handler, b)));
   }
 
   private static <T> CompletionStage<HttpResponse> call(java.util.function.Function<T, CompletionStage<HttpResponse>> f,

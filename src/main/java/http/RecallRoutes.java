@@ -7,7 +7,6 @@ import akka.http.javadsl.model.HttpResponse;
 import akka.http.javadsl.server.AllDirectives;
 import akka.http.javadsl.server.PathMatchers;
 import akka.http.javadsl.server.Route;
-import akka.http.javadsl.unmarshalling.Unmarshaller;
 import service.RecallService;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
@@ -30,18 +29,25 @@ public final class RecallRoutes extends AllDirectives {
 
   private final RecallService recall;
   private final long maxBodyBytes;
+  private final Admission.Gate gate;
 
   public RecallRoutes(RecallService recall, long maxBodyBytes) {
+    this(recall, maxBodyBytes, Admission.OPEN);
+  }
+
+  /** @param gate admission control of recall and user reads ({@link Admission#recall}) */
+  public RecallRoutes(RecallService recall, long maxBodyBytes, Admission.Gate gate) {
     this.recall = recall;
     this.maxBodyBytes = maxBodyBytes;
+    this.gate = gate;
   }
 
   public Route route() {
     return pathPrefix("v1", () -> concat(
-        path("recall", () -> post(() -> withSizeLimit(maxBodyBytes, () ->
-            entity(Unmarshaller.entityToString(), body -> answer(() -> recall(body)))))),
+        path("recall", () -> post(() -> gate.admit(() -> Bodies.string(maxBodyBytes,
+            body -> answer(() -> recall(body)))))),
         path(PathMatchers.segment("users").slash(PathMatchers.segment()),
-            id -> get(() -> parameterOptional("now", now -> answer(() -> user(id, now)))))));
+            id -> get(() -> gate.admit(() -> parameterOptional("now", now -> answer(() -> user(id, now))))))));
   }
 
   private Route answer(java.util.function.Supplier<CompletionStage<HttpResponse>> call) {

@@ -71,8 +71,12 @@ public final class Metrics {
         "Row deltas (rows × batches) the online learner applied to the store");
     learnedExamples = counter("thermocline_learner_examples_total", "Positive interactions the learner learned from");
     rejected = counter("thermocline_http_rejected_total",
-        "HTTP requests refused before any work, by reason (registration-queue, rate limits)", "reason");
-    rejected.initLabelValues("registration-queue"); // present at 0, so a rate() sees the first refusal
+        "HTTP requests refused before any work, by reason (registration-queue, admission-<route class>)", "reason");
+    // Present at 0, so a rate() sees the first refusal: the registration queue, and http.Admission's route classes.
+    for (String reason : List.of("registration-queue", "admission-recall", "admission-items",
+        "admission-interactions")) {
+      rejected.initLabelValues(reason);
+    }
     deadLetters = counter("thermocline_dead_letters_total", "Records sent to the dead-letter topic, by source topic",
         "topic");
     recalls = counter("thermocline_recalls_total", "Recalls answered, by strategy and whether a shard was missing",

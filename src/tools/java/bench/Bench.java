@@ -71,14 +71,22 @@ public final class Bench implements Runnable {
   }
 
   @Command(name = "soak", mixinStandardHelpOptions = true, showDefaultValues = true,
-      description = "Mixed item, interaction and recall load above capacity against a node of its own, then a "
-          + "read-back of every accepted write: 5xx, 429s, p99 latency, heap, and lost writes.")
+      description = "The node's capacity for a mix of item, interaction and recall requests (a closed-loop ramp), "
+          + "then an open loop at --load times it against a node of its own, then a read-back of every accepted "
+          + "write: 5xx, 429s, latency of the accepted requests, heap, and lost writes.")
   static final class Soak implements Callable<Integer> {
-    @Option(names = "--minutes", defaultValue = "10", description = "how long the load runs")
+    @Option(names = "--minutes", defaultValue = "10", description = "how long the open loop runs")
     double minutes;
 
-    @Option(names = "--clients", defaultValue = "64", description = "clients at once")
-    int clients;
+    @Option(names = "--load", defaultValue = "2", description = "offered rate in multiples of the measured capacity")
+    double load;
+
+    @Option(names = "--ramp-clients", defaultValue = "4,8,16,32,64", split = ",",
+        description = "closed-loop clients of each step of the capacity ramp")
+    java.util.List<Integer> rampClients;
+
+    @Option(names = "--ramp-seconds", defaultValue = "10", description = "how long each step of the ramp runs")
+    double rampSeconds;
 
     @Option(names = "--seed", defaultValue = "15", description = "seed of the request mix")
     long seed;

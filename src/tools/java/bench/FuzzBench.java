@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * {@code bench fuzz}: a seeded run of malformed, oversized and adversarial requests over every public and admin
  * route against a node of its own (embedded Cassandra and Kafka, free ports), then poison records on both topics;
- * prints the answers by status and one RESULT line. Exit status 1 if any 5xx, a stuck consumer, or a node that
- * no longer ingests or recalls.
+ * prints the answers by status and one RESULT line. Exit status 1 if any 5xx, a request without a status (but a
+ * body past the server's max-content-length, which it may cut off), a stuck consumer, or a node that no longer
+ * ingests or recalls.
  */
 final class FuzzBench {
 
@@ -30,7 +31,7 @@ final class FuzzBench {
     System.out.printf("starting a node (embedded Cassandra and Kafka) under %s …%n", dir);
     try (Node node = Node.start(config)) {
       FuzzRun.Report r = report(node, o.requests, o.seed, o.concurrency);
-      return r.errors5xx() == 0 && r.stuckConsumers() == 0 && r.ingests() && r.recalls() ? 0 : 1;
+      return r.errors5xx() == 0 && r.noStatus() == 0 && r.stuckConsumers() == 0 && r.ingests() && r.recalls() ? 0 : 1;
     }
   }
 

@@ -26,12 +26,34 @@ public final class FuzzCases {
   private final Random random;
   private final int imageVectorDim;
   private final long maxBodyBytes;
+  private final long maxContentLength;
   private int counter;
 
+  /** Kinds of request whose body is past the server's {@code parsing.max-content-length}: see {@link #cutOff}. */
+  public static final String PAST_MAX_CONTENT_LENGTH = "body past the server's max-content-length";
+
   public FuzzCases(long seed, int imageVectorDim, long maxBodyBytes) {
+    this(seed, imageVectorDim, maxBodyBytes, 0);
+  }
+
+  /**
+   * @param maxContentLength the server's {@code akka.http.server.parsing.max-content-length}: a body past it is one
+   *     of the reproducers (0: none)
+   */
+  public FuzzCases(long seed, int imageVectorDim, long maxBodyBytes, long maxContentLength) {
     this.random = new Random(seed);
     this.imageVectorDim = imageVectorDim;
     this.maxBodyBytes = maxBodyBytes;
+    this.maxContentLength = maxContentLength;
+  }
+
+  /**
+   * A request the server may cut off: its body is declared past what the server reads at all, so it answers 413
+   * with "Connection: close" before the body and stops reading; a client that reads only once it has sent
+   * everything (java.net.http) sees the connection closed instead. Any other request must get a status.
+   */
+  public static boolean cutOff(FuzzCase c) {
+    return c.kind().endsWith(PAST_MAX_CONTENT_LENGTH);
   }
 
   /** {@code n} requests: the reproducers first (as many as fit), then random ones. */
@@ -44,6 +66,17 @@ public final class FuzzCases {
 
   /** Each finding of issue 15 that is about input, as a request. */
   public List<FuzzCase> reproducers() {
+    List<FuzzCase> out = new ArrayList<>(inputReproducers());
+    if (maxContentLength > 0) {
+      // Issue 15: 2,000,000 events (122 MB) in one body got a reset after 85 ms, no status.
+      int size = (int) Math.min(Integer.MAX_VALUE - 64, maxContentLength + 1024);
+      out.add(FuzzCase.post("interactions: " + PAST_MAX_CONTENT_LENGTH, "/v1/interactions",
+          "{\"events\": [" + " ".repeat(size) + "]}"));
+    }
+    return out;
+  }
+
+  private List<FuzzCase> inputReproducers() {
     String now = Long.toString(System.currentTimeMillis());
     return List.of(
         FuzzCase.post("items: createdAt year 300,000,000", "/v1/items",

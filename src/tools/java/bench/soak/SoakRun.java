@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,38 +20,92 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 
 /**
- * Mixed load above capacity against a node's public API: item registrations (single and in batches of 50),
- * interactions (batches of 10), and recalls, from many clients at once for a while; then reads back what was
- * accepted. Counts answers by status, the p99 latency, and the writes acknowledged but not in the store at the end
- * (lost). A 429 or 503 with Retry-After is the node shedding load; a 5xx other than 503 is a bug.
+ * Mixed load past capacity against a node's public API: item registrations (single and in batches of 50),
+ * interactions (batches of 10) and recalls. First the node's capacity for the mix: a closed-loop ramp of clients,
+ * the best rate of accepted (2xx) answers. Then an open loop: requests arrive at {@code load} × that rate (Poisson
+ * arrivals, each sent whether or not earlier ones were answered) for a while. Then every accepted write is read back.
+ * Counts answers by status, the latency of the accepted ones (from the time each request was due, so a slow node
+ * cannot hide its queue; {@code send_lag_p99_ms} tells how much of it is the generator's own lag on a busy machine),
+ * the heap, and the writes acknowledged but not in the store at the end (lost). A 429 or 503 with Retry-After is the
+ * node shedding load; a 5xx other than 503 is a bug.
  */
 public final class SoakRun {
 
   /** How long the read-back waits for the consumers to apply what was accepted. */
   private static final Duration APPLIED_WITHIN = Duration.ofSeconds(180);
+  /** Requests the open loop lets wait for an answer at most; past it, arrivals are counted as not sent. */
+  private static final int MAX_OUTSTANDING = 4096;
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Where the node listens and how to see its heap (the bench runs the node in this JVM). */
+  /** Where the node listens (the bench runs the node in this JVM, so the heap is its heap). */
   public record Target(int httpPort) {}
 
+  /**
+   * @param rampClients closed-loop clients of each step of the capacity ramp
+   * @param rampStep how long each step runs
+   * @param load offered rate of the open loop, in multiples of the capacity
+   * @param duration how long the open loop runs
+   */
+  public record Plan(List<Integer> rampClients, Duration rampStep, double load, Duration duration, long seed) {}
+
+  /** The node's capacity for the mix: accepted answers per second at the best step of the ramp. */
+  public record Capacity(double rps, int clients) {}
+
   public record Report(double minutes, long requests, long errors5xx, long rejected429, long unavailable503,
-      double p99Ms, long heapStartMb, long heapEndMb, long lost, Map<Integer, Long> byStatus) {
+      double p50Ms, double p99Ms, double rejectedP99Ms, long heapStartMb, long heapEndMb, long lost,
+      Map<Integer, Long> byStatus, double capacityRps, double offeredRps, double acceptedRps, long notSent,
+      double sendLagP99Ms) {
     public String resultLine() {
       // errors_5xx leaves out 503 (a dependency away or slow, with Retry-After: shedding, not a bug), counted apart.
-      return String.format("RESULT soak minutes=%.1f requests=%d errors_5xx=%d rejected_429=%d p99_ms=%.1f "
-          + "heap_start_mb=%d heap_end_mb=%d lost=%d unavailable_503=%d", minutes, requests, errors5xx, rejected429,
-          p99Ms, heapStartMb, heapEndMb, lost, unavailable503);
+      // p50_ms and p99_ms: latency of the accepted (2xx) answers of the open loop, from when each request was due.
+      return String.format(java.util.Locale.ROOT, "RESULT soak minutes=%.1f requests=%d errors_5xx=%d "
+          + "rejected_429=%d p99_ms=%.1f heap_start_mb=%d heap_end_mb=%d lost=%d unavailable_503=%d "
+          + "capacity_rps=%.1f offered_rps=%.1f accepted_rps=%.1f p50_ms=%.1f rejected_p99_ms=%.1f not_sent=%d "
+          + "send_lag_p99_ms=%.1f", minutes, requests, errors5xx, rejected429, p99Ms, heapStartMb, heapEndMb, lost,
+          unavailable503, capacityRps, offeredRps, acceptedRps, p50Ms, rejectedP99Ms, notSent, sendLagP99Ms);
     }
   }
 
+  /** Answers of one phase: by status, and latencies of the accepted and of the refused ones. */
+  private static final class Tally {
+    final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
+    final ConcurrentHistogram acceptedMicros = new ConcurrentHistogram(3);
+    final ConcurrentHistogram refusedMicros = new ConcurrentHistogram(3);
+    /** How late the load generator sent requests (open loop): its own lag, part of every latency above. */
+    final ConcurrentHistogram sendLagMicros = new ConcurrentHistogram(3);
+    final LongAdder answered = new LongAdder();
+    /** Why requests got no answer (status 0), by exception class. */
+    final Map<String, LongAdder> noAnswer = new ConcurrentHashMap<>();
+
+    void count(int status, long micros) {
+      byStatus.computeIfAbsent(status, s -> new LongAdder()).increment();
+      answered.increment();
+      if (status >= 200 && status < 300) acceptedMicros.recordValue(Math.max(1, micros));
+      else if (status == 429 || status == 503) refusedMicros.recordValue(Math.max(1, micros));
+    }
+
+    long status(int s) {
+      LongAdder n = byStatus.get(s);
+      return n == null ? 0 : n.sum();
+    }
+
+    Map<Integer, Long> statuses() {
+      Map<Integer, Long> out = new java.util.TreeMap<>();
+      byStatus.forEach((k, v) -> out.put(k, v.sum()));
+      return out;
+    }
+  }
+
+  /** One request of the mix, and the writes it carries (to read back once accepted). */
+  private record Call(String path, String body, List<String> items, List<String> users) {}
+
   private final Target target;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
-      .executor(Executors.newFixedThreadPool(4)).build();
-  private final Map<Integer, LongAdder> byStatus = new ConcurrentHashMap<>();
-  private final ConcurrentHistogram latencyMicros = new ConcurrentHistogram(3);
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(4)).build();
   private final Map<String, Boolean> acceptedItems = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> acceptedEvents = new ConcurrentHashMap<>();
   private final AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 3_600_000); // distinct event times
@@ -59,73 +114,126 @@ public final class SoakRun {
     this.target = target;
   }
 
-  /** Drives the load for {@code duration} with {@code clients} clients, then reads back every accepted write. */
-  public Report run(Duration duration, int clients, long seed) throws Exception {
+  /** Measures the capacity, drives the open loop at {@code plan.load()} × it, then reads back every accepted write. */
+  public Report run(Plan plan) throws Exception {
+    Capacity capacity = capacity(plan.rampClients(), plan.rampStep(), plan.seed());
+    System.out.printf(java.util.Locale.ROOT, "capacity for the mix: %.1f accepted requests/s (at %d clients)%n",
+        capacity.rps(), capacity.clients());
+    double offered = plan.load() * capacity.rps();
     long heapStart = heapUsedMb();
-    long end = System.nanoTime() + duration.toNanos();
-    ExecutorService pool = Executors.newFixedThreadPool(clients);
-    AtomicLong requests = new AtomicLong();
-    for (int c = 0; c < clients; c++) {
-      int client = c;
-      pool.execute(() -> {
-        SplittableRandom r = new SplittableRandom(seed * 1_000 + client);
-        for (int n = 0; System.nanoTime() < end; n++) {
-          send(client, n, r);
-          long done = requests.incrementAndGet();
-          if (done % 5000 == 0) System.out.printf("  %,d requests, %s%n", done, statusSummary());
-        }
-      });
-    }
-    pool.shutdown();
-    pool.awaitTermination(duration.toMillis() + 120_000, TimeUnit.MILLISECONDS);
-    System.out.printf("load done: %,d requests, %s; reading back %,d items and %,d users …%n", requests.get(),
-        statusSummary(), acceptedItems.size(), acceptedEvents.size());
-    long lost = readBack();
+    System.out.printf(java.util.Locale.ROOT, "open loop: %.1f requests/s (%.1f × capacity) for %.1f minutes …%n",
+        offered, plan.load(), plan.duration().toMillis() / 60_000.0);
+    Tally t = new Tally();
+    long notSent = openLoop(offered, plan.duration(), plan.seed(), t);
     long heapEnd = heapUsedMb();
-    Map<Integer, Long> statuses = new java.util.TreeMap<>();
-    byStatus.forEach((s, n) -> statuses.put(s, n.sum()));
+    System.out.printf("load done: %,d requests, by status %s; reading back %,d items and %,d users …%n",
+        t.answered.sum(), t.statuses(), acceptedItems.size(), acceptedEvents.size());
+    if (!t.noAnswer.isEmpty()) System.out.println("no answer (status 0), by client exception: " + t.noAnswer);
+    long lost = readBack();
+    Map<Integer, Long> statuses = t.statuses();
     long errors = statuses.entrySet().stream().filter(e -> e.getKey() >= 500 && e.getKey() != 503)
         .mapToLong(Map.Entry::getValue).sum();
-    return new Report(duration.toSeconds() / 60.0, requests.get(), errors, statuses.getOrDefault(429, 0L),
-        statuses.getOrDefault(503, 0L), latencyMicros.getValueAtPercentile(99) / 1000.0, heapStart, heapEnd, lost,
-        statuses);
+    double seconds = plan.duration().toMillis() / 1000.0;
+    return new Report(plan.duration().toMillis() / 60_000.0, t.answered.sum(), errors, t.status(429), t.status(503),
+        t.acceptedMicros.getValueAtPercentile(50) / 1000.0, t.acceptedMicros.getValueAtPercentile(99) / 1000.0,
+        t.refusedMicros.getValueAtPercentile(99) / 1000.0, heapStart, heapEnd, lost, statuses, capacity.rps(), offered,
+        t.acceptedMicros.getTotalCount() / seconds, notSent, t.sendLagMicros.getValueAtPercentile(99) / 1000.0);
   }
 
-  private String statusSummary() {
-    Map<Integer, Long> s = new java.util.TreeMap<>();
-    byStatus.forEach((k, v) -> s.put(k, v.sum()));
-    return "by status " + s;
+  /**
+   * Closed loop: each step runs {@code clients} clients, each sending its next request once the last is answered;
+   * the capacity is the best rate of accepted answers over the steps (past saturation more clients only queue or
+   * are refused).
+   */
+  public Capacity capacity(List<Integer> steps, Duration step, long seed) throws Exception {
+    Capacity best = new Capacity(0, 0);
+    for (int clients : steps) {
+      Tally t = new Tally();
+      long end = System.nanoTime() + step.toNanos();
+      ExecutorService pool = Executors.newFixedThreadPool(clients);
+      for (int c = 0; c < clients; c++) {
+        int client = c;
+        pool.execute(() -> {
+          SplittableRandom r = new SplittableRandom(seed * 1_000 + clients * 100L + client);
+          for (int n = 0; System.nanoTime() < end; n++) {
+            Call call = next("soak-ramp" + clients + "-" + client + "-" + n, client, n, r);
+            long start = System.nanoTime();
+            int status = sendNow(call);
+            t.count(status, (System.nanoTime() - start) / 1000);
+          }
+        });
+      }
+      pool.shutdown();
+      pool.awaitTermination(step.toMillis() + 120_000, TimeUnit.MILLISECONDS);
+      double rps = t.acceptedMicros.getTotalCount() / (step.toMillis() / 1000.0);
+      System.out.printf(java.util.Locale.ROOT, "  ramp: %3d clients → %.1f accepted/s, p99 of accepted %.1f ms, "
+          + "by status %s%n", clients, rps, t.acceptedMicros.getValueAtPercentile(99) / 1000.0, t.statuses());
+      if (rps > best.rps()) best = new Capacity(rps, clients);
+    }
+    return best;
   }
 
-  /** One request: 25% an item, 5% a batch of 50 items, 40% ten interactions, 30% a recall. */
-  private void send(int client, int n, SplittableRandom r) {
+  /**
+   * Open loop: requests arrive at {@code rps} (exponential gaps) for {@code duration}, each sent at its time
+   * whatever happened to the ones before; its latency counts from that time. Returns the arrivals not sent because
+   * {@link #MAX_OUTSTANDING} requests were already waiting for answers.
+   */
+  private long openLoop(double rps, Duration duration, long seed, Tally t) throws Exception {
+    SplittableRandom r = new SplittableRandom(seed);
+    AtomicInteger outstanding = new AtomicInteger();
+    long notSent = 0;
+    long start = System.nanoTime();
+    long end = start + duration.toNanos();
+    double due = start;
+    List<CompletableFuture<?>> pending = new ArrayList<>();
+    long report = start + 30_000_000_000L;
+    for (int n = 0; ; n++) {
+      due += -Math.log(1 - r.nextDouble()) / rps * 1e9;
+      if (due >= end) break;
+      long wait = (long) due - System.nanoTime();
+      if (wait > 0) LockSupport.parkNanos(wait);
+      if (outstanding.get() >= MAX_OUTSTANDING) {
+        notSent++;
+        continue;
+      }
+      long dueAt = (long) due;
+      t.sendLagMicros.recordValue(Math.max(1, (System.nanoTime() - dueAt) / 1000));
+      Call call = next("soak-" + n, n % 64, n / 64, r);
+      outstanding.incrementAndGet();
+      CompletableFuture<?> f = sendAsync(call, t).whenComplete((status, failure) -> {
+        outstanding.decrementAndGet();
+        t.count(status == null ? 0 : status, (System.nanoTime() - dueAt) / 1000);
+      });
+      pending.add(f);
+      if (pending.size() > 10_000) pending.removeIf(CompletableFuture::isDone);
+      if (System.nanoTime() > report) {
+        report += 30_000_000_000L;
+        System.out.printf("  %,d requests sent, %d waiting for an answer, by status %s%n", n + 1, outstanding.get(),
+            t.statuses());
+      }
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, f) -> v).get(5, TimeUnit.MINUTES);
+    return notSent;
+  }
+
+  /** The next request of the mix: 25% an item, 5% a batch of 50 items, 40% ten interactions, 30% a recall. */
+  private Call next(String id, int client, int n, SplittableRandom r) {
     int kind = r.nextInt(100);
     List<String> items = new ArrayList<>();
-    String path;
-    String body;
+    List<String> users = new ArrayList<>();
     if (kind < 25) {
-      String id = "soak-" + client + "-" + n;
       items.add(id);
-      path = "/v1/items";
-      body = item(id, r);
-    } else if (kind < 30) {
+      return new Call("/v1/items", item(id, r), items, users);
+    }
+    if (kind < 30) {
       StringBuilder sb = new StringBuilder("{\"items\": [");
       for (int i = 0; i < 50; i++) {
-        String id = "soak-" + client + "-" + n + "-" + i;
-        items.add(id);
-        sb.append(i == 0 ? "" : ",").append(item(id, r));
+        items.add(id + "-" + i);
+        sb.append(i == 0 ? "" : ",").append(item(id + "-" + i, r));
       }
-      path = "/v1/items:batch";
-      body = sb.append("]}").toString();
-    } else if (kind < 70) {
-      path = "/v1/interactions";
-      body = null;
-    } else {
-      path = "/v1/recall";
-      body = "{\"userId\": \"soak-user-" + r.nextInt(5000) + "\", \"k\": 20}";
+      return new Call("/v1/items:batch", sb.append("]}").toString(), items, users);
     }
-    List<String> users = new ArrayList<>();
-    if (body == null) {
+    if (kind < 70) {
       StringBuilder sb = new StringBuilder("{\"events\": [");
       String[] types = {"impression", "impression", "click", "like", "finish"};
       for (int i = 0; i < 10; i++) {
@@ -136,28 +244,51 @@ public final class SoakRun {
             .append("\", \"type\": \"").append(types[r.nextInt(types.length)]).append("\", \"ts\": ")
             .append(clock.incrementAndGet()).append('}');
       }
-      body = sb.append("]}").toString();
+      return new Call("/v1/interactions", sb.append("]}").toString(), items, users);
     }
-    long start = System.nanoTime();
-    int status;
-    String answer = "";
+    return new Call("/v1/recall", "{\"userId\": \"soak-user-" + r.nextInt(5000) + "\", \"k\": 20}", items, users);
+  }
+
+  private HttpRequest request(Call call) {
+    return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort() + call.path()))
+        .timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(call.body())).build();
+  }
+
+  private int sendNow(Call call) {
     try {
-      HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + target.httpPort()
-              + path)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-      status = resp.statusCode();
-      answer = resp.body();
+      HttpResponse<String> resp = http.send(request(call), HttpResponse.BodyHandlers.ofString());
+      accepted(call, resp.statusCode(), resp.body());
+      return resp.statusCode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
     } catch (Exception e) {
-      status = 0;
+      return 0;
     }
-    latencyMicros.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
-    byStatus.computeIfAbsent(status, s -> new LongAdder()).increment();
-    if (status == 201 || status == 200 && !path.equals("/v1/recall") && !path.equals("/v1/items:batch")) {
-      items.forEach(id -> acceptedItems.put(id, true));
-    } else if (status == 200 && path.equals("/v1/items:batch")) {
+  }
+
+  private CompletableFuture<Integer> sendAsync(Call call, Tally t) {
+    return http.sendAsync(request(call), HttpResponse.BodyHandlers.ofString()).handle((resp, failure) -> {
+      if (failure != null) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause() : failure;
+        t.noAnswer.computeIfAbsent(cause.getClass().getSimpleName(), k -> new LongAdder()).increment();
+        return 0;
+      }
+      accepted(call, resp.statusCode(), resp.body());
+      return resp.statusCode();
+    });
+  }
+
+  /** Remembers the writes an answer accepted, to read them back. */
+  private void accepted(Call call, int status, String answer) {
+    if (status == 201 || status == 200 && call.path().equals("/v1/items")) {
+      call.items().forEach(id -> acceptedItems.put(id, true));
+    } else if (status == 200 && call.path().equals("/v1/items:batch")) {
       acceptedFromBatch(answer);
     } else if (status == 202) {
-      users.forEach(u -> acceptedEvents.computeIfAbsent(u, x -> new AtomicInteger()).incrementAndGet());
+      call.users().forEach(u -> acceptedEvents.computeIfAbsent(u, x -> new AtomicInteger()).incrementAndGet());
     }
   }
 
