@@ -320,7 +320,7 @@ public final class Bench implements Runnable {
         + "tier (movies up to this rank, below the hot ones)")
     int mediumMovies;
 
-    @Option(names = "--blend-window", defaultValue = "5m", description = "in process: migration.blend.window of "
+    @Option(names = "--blend-window", defaultValue = "10m", description = "in process: migration.blend.window of "
         + "the node, a HOCON duration (a moved movie is served 0.8·old + 0.2·new at first, the new vector after this)")
     String blendWindow;
 
