@@ -312,6 +312,11 @@ public final class Bench implements Runnable {
             + "moves and with the blend finished; the retraining rows then run on top of it")
     boolean migration;
 
+    @Option(names = "--migrate-after", defaultValue = "1", paramLabel = "EPOCHS", description = "the migration runs "
+        + "once retraining has reached this total of epochs (0: right after online learning): the rows before it "
+        + "are without migration, those after it with")
+    int migrateAfter;
+
     @Option(names = "--hot-movies", defaultValue = "300", description = "in process: the hot tier's "
         + "min-daily-exposure is the training impressions of the movie at this rank (ties included)")
     int hotMovies;

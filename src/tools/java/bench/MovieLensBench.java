@@ -167,9 +167,15 @@ final class MovieLensBench {
       }
       return outcomes;
     }
-    if (o.migration) outcomes.addAll(migrate(api, admin, data, split, node, config));
-    String on = o.migration ? " (+ migration " : " (";
+    // The migration after --migrate-after epochs of retraining (0: right after online learning): the rows before it
+    // are without, the rows after it with.
+    boolean migrated = false;
+    int migratedAt = 0;
     int epochsSoFar = 0;
+    if (o.migration && o.migrateAfter == 0) {
+      outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
+      migrated = true;
+    }
     for (int total : retrainTotals()) {
       int epochs = total - epochsSoFar;
       String runId = admin.startTraining(epochs);
@@ -198,9 +204,15 @@ final class MovieLensBench {
       else Thread.sleep(60_000); // remote: two refresh periods of the default settings
       lap("re-indexing after " + total + " epoch(s)");
       outcomes.add(ThermoclineEval.run(api, split, o.parallel, node == null ? null : ids -> indexVectors(node, ids),
-          on + "+" + total + " ep. retrain)"));
+          (migrated ? " (migration at " + migratedAt + " ep., +" : " (+") + total + " ep. retrain)"));
       lap("evaluate Thermocline (" + total + " epoch(s))");
+      if (o.migration && !migrated && total >= o.migrateAfter) { // epochsSoFar == total here
+        outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
+        migrated = true;
+        migratedAt = epochsSoFar;
+      }
     }
+    if (o.migration && !migrated) outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
     return outcomes;
   }
 
@@ -210,7 +222,7 @@ final class MovieLensBench {
    */
   private String moreResults(List<ThermoclineEval.Outcome> outcomes) {
     StringBuilder s = new StringBuilder();
-    java.util.regex.Pattern retrained = java.util.regex.Pattern.compile("\\+(\\d+) ep\\. retrain");
+    java.util.regex.Pattern retrained = java.util.regex.Pattern.compile("\\+(\\d+) ep\\. retrain\\)$");
     for (ThermoclineEval.Outcome x : outcomes) {
       java.util.regex.Matcher m = retrained.matcher(x.served().name());
       if (m.find()) s.append(String.format(" retrain%s_hr10=%.4f", m.group(1), x.served().hr10()));
@@ -236,7 +248,8 @@ final class MovieLensBench {
    * old vector: w starts at 0.8) and, when the blend window is known and short, once it has passed.
    */
   private List<ThermoclineEval.Outcome> migrate(ThermoclineHttp api, ThermoclineHttp admin, MovieLensData data,
-      HoldOutSplit split, Node node, Config config) throws Exception {
+      HoldOutSplit split, Node node, Config config, int epochsBefore) throws Exception {
+    String after = epochsBefore == 0 ? "" : "+" + epochsBefore + " ep. retrain ";
     if (thresholds != null) {
       System.out.printf("tier thresholds (daily impressions = training ratings of a movie): hot >= %d (%,d movies), "
               + "medium >= %d (%,d more)%n", thresholds.hot(), thresholds.hotMovies(), thresholds.medium(),
@@ -271,7 +284,7 @@ final class MovieLensBench {
     List<ThermoclineEval.Outcome> out = new ArrayList<>();
     double wBefore = blendWeight(start, window, movedAt);
     blending = ThermoclineEval.run(api, split, o.parallel, node == null ? null : ids -> indexVectors(node, ids),
-        " (+ migration, blending)");
+        " (" + after + "+ migration, blending)");
     out.add(blending);
     lap("evaluate Thermocline (migration, blending)");
     System.out.printf("measured right after the moves: blend weight of the old vector %.2f → %.2f (window %s)%n",
@@ -288,7 +301,7 @@ final class MovieLensBench {
     MovieLensCatchUp.awaitServed(node, config, CATCH_UP_TIMEOUT); // a refresh pass carries w = 0 into the index
     lap("blend window and a refresh pass");
     blended = ThermoclineEval.run(api, split, o.parallel, ids -> indexVectors(node, ids),
-        " (+ migration, " + window.toMinutes() + " min blend done)");
+        " (" + after + "+ migration, " + window.toMinutes() + " min blend done)");
     out.add(blended);
     lap("evaluate Thermocline (migration, blend done)");
     return out;

@@ -177,8 +177,9 @@ public final class ThermoclineHttp {
         : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
     for (int attempt = 1; ; attempt++) {
       HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && attempt < 10) {
-        Thread.sleep(200L * attempt);
+      // Patient (about two minutes in all): on a shared, busy machine the node's Cassandra may be away a while.
+      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && attempt < 30) {
+        Thread.sleep(Math.min(5000L, 200L * attempt));
         continue;
       }
       if (response.statusCode() != expected) {
