@@ -73,6 +73,38 @@ class InMemoryTrainerTest {
   }
 
   @Test
+  void fullRetrainingOverTheWindowLowersTheHeldOutLossBelowOnlineAlone() {
+    TrainerConfig config = TrainerConfig.defaults(InMemoryTrainer.Variant.FUSED).withItemsPerRow(10);
+    long trainEvents = world.config().events() * 9 / 10;
+    List<SimEvent> heldOut = world.eventStream().skip(trainEvents).filter(e -> e.type().positive()).toList();
+    List<SimEvent> window = world.eventStream().limit(trainEvents).filter(e -> e.type().positive()).toList();
+    InMemoryTrainer online = new InMemoryTrainer(world, features, config);
+    online.train(world.eventStream().limit(trainEvents).iterator(), 1000, null);
+    InMemoryTrainer retrained = new InMemoryTrainer(world, features, config);
+    retrained.train(world.eventStream().limit(trainEvents).iterator(), 1000, null);
+    assertEquals(online.heldOutLoss(heldOut), retrained.heldOutLoss(heldOut), 1e-9, "the same start");
+    double[] alphasBefore = retrained.alphas();
+    retrained.retrain(window, 1, 5);
+    double onlineLoss = online.heldOutLoss(heldOut);
+    double retrainedLoss = retrained.heldOutLoss(heldOut);
+    assertTrue(retrainedLoss < onlineLoss, "held-out loss: online " + onlineLoss + ", retrained " + retrainedLoss);
+    assertTrue(retrained.alphas()[2] != alphasBefore[2], "θ is retrained too");
+  }
+
+  @Test
+  void withoutExclusiveHotSlotsEveryRowIsABucketOfTheSameBudget() {
+    TrainerConfig fused = TrainerConfig.defaults(InMemoryTrainer.Variant.FUSED).withItemsPerRow(4);
+    InMemoryTrainer hot = new InMemoryTrainer(world, features, fused);
+    InMemoryTrainer hashed = new InMemoryTrainer(world, features, fused.withExclusiveHot(false).withRetierEvery(500));
+    assertTrue(hot.hotSlots() > 0);
+    assertEquals(0, hashed.hotSlots());
+    assertEquals(hot.itemTableRows(), hashed.itemTableRows(), "the same rows, all hashed");
+    hashed.train(world.eventStream().limit(12_000).iterator(), 1000, null);
+    double[] a = hashed.alphas();
+    assertTrue(a[0] != 0.8, "the most exposed items are still tiered hot (their θ learns): " + a[0]);
+  }
+
+  @Test
   void variantsSizeTheirTables() {
     TrainerConfig fused = TrainerConfig.defaults(InMemoryTrainer.Variant.FUSED).withItemsPerRow(100);
     assertEquals(20, new InMemoryTrainer(world, features, fused).itemTableRows());
@@ -104,7 +136,7 @@ class InMemoryTrainerTest {
         () -> TrainerConfig.defaults(InMemoryTrainer.Variant.FUSED).withTau(0));
     assertTrue(e.getMessage().contains("tau"));
     TrainerConfig wrongDim = new TrainerConfig(InMemoryTrainer.Variant.FUSED, 16, 0.1f, 128, 0, true, 10, 0.25, 10,
-        0.05f, 0.05f, 0.05f, 0.02, 0.1f, 20, java.time.Duration.ofHours(1), 1000, 1);
+        0.05f, 0.05f, 0.05f, 0.02, 0.1f, 20, java.time.Duration.ofHours(1), 1000, 1, true);
     e = assertThrows(IllegalArgumentException.class, () -> new InMemoryTrainer(world, features, wrongDim));
     assertTrue(e.getMessage().contains("dim"));
   }

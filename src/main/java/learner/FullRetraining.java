@@ -6,13 +6,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import model.FrequencyEstimator;
 import model.RecentPositives;
+import model.RetrainingOrder;
 import model.UserTower;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -298,30 +296,25 @@ public final class FullRetraining implements Training, AutoCloseable {
         start.to(), settings.maxPositives(), start.startedAt().toEpochMilli(), deps.weights(), closed::get,
         records -> run.updateAndGet(p -> with(p, "reading", 0, records, 0, 0, p.loss())));
     versioning.registry().window(version, start.from(), start.to(), window.endOffsets());
-    List<Positive> positives = new ArrayList<>(window.positives());
-    long total = (long) positives.size() * start.epochs();
+    RetrainingOrder<String, Positive> order = new RetrainingOrder<>(window.positives(),
+        start.startedAt().toEpochMilli(), p -> p.event().userId(), p -> p.event().ts());
+    long total = (long) order.size() * start.epochs();
     log.info("full retraining {}: {} records in the window, {} positives ({} kept), {} unreadable; {} examples to "
-        + "learn", start.runId(), window.records(), window.positivesSeen(), positives.size(), window.unreadable(),
+        + "learn", start.runId(), window.records(), window.positivesSeen(), order.size(), window.unreadable(),
         total);
-    Map<String, List<Positive>> byUser = new HashMap<>();
-    for (Positive p : positives) byUser.computeIfAbsent(p.event().userId(), u -> new ArrayList<>()).add(p);
-    for (List<Positive> history : byUser.values()) history.sort(Comparator.comparingLong(p -> p.event().ts()));
-    BatchHistories.Source windowHistory = windowHistories(byUser);
+    BatchHistories.Source windowHistory = windowHistories(order.byUser());
     FrequencyEstimator estimator = new FrequencyEstimator(learner.estimatorDepth(), learner.estimatorWidth(),
         0x51ed2701, 0.05, 1e-6);
-    Random random = new Random(start.startedAt().toEpochMilli());
     // Primed with one shuffled pass of the window: a fresh estimator knows no frequency, and its first batches'
     // logQ would be wrong (without logQ, MovieLens HR@10 collapses to a tenth: bench movielens's ablation).
-    List<Positive> primer = new ArrayList<>(positives);
-    Collections.shuffle(primer, random);
-    for (Positive p : primer) estimator.observe(p.event().itemId());
+    for (Positive p : order.primer()) estimator.observe(p.event().itemId());
     BatchTimings timings = new BatchTimings();
     long lastLogged = System.nanoTime();
     long done = 0;
     double lossAverage = Double.NaN;
     int groupSize = learner.softmaxBatch();
     for (int epoch = 1; epoch <= start.epochs(); epoch++) {
-      Collections.shuffle(positives, random);
+      List<Positive> positives = order.nextEpoch();
       for (int from = 0; from < positives.size(); from += settings.batchPositives()) {
         if (closed.get()) throw new IllegalStateException("node stopping");
         List<Positive> batch = positives.subList(from, Math.min(positives.size(), from + settings.batchPositives()));
@@ -431,10 +424,9 @@ public final class FullRetraining implements Training, AutoCloseable {
     return new BatchHistories.Source() {
       @Override
       public List<RecentPositives.Entry> earlier(Positive p) {
-        List<Positive> all = byUser.get(p.event().userId());
-        List<RecentPositives.Entry> out = new ArrayList<>(all.size());
-        for (Positive other : all) {
-          if (other == p) continue;
+        List<Positive> others = RetrainingOrder.others(byUser.get(p.event().userId()), p);
+        List<RecentPositives.Entry> out = new ArrayList<>(others.size());
+        for (Positive other : others) {
           out.add(new RecentPositives.Entry(other.event().itemId(), other.weight(), other.event().ts(),
               other.offset()));
         }

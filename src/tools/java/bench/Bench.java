@@ -268,6 +268,11 @@ public final class Bench implements Runnable {
         description = "uniform negatives from the catalogue per micro-batch of one more fused run (0: no such run)")
     int extraNegatives;
 
+    @Option(names = "--retrain", split = ",", defaultValue = "1,3", paramLabel = "EPOCHS",
+        description = "after the fused run's online pass, full retraining over the stream's positives until these "
+            + "totals of epochs, measured after each (none: --retrain=0)")
+    List<Integer> retrain = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
       return new QualityBench(this).run();
@@ -309,6 +314,28 @@ public final class Bench implements Runnable {
 
     @Option(names = "--admin-url", description = "with --url: the node's admin API, for the retraining rows")
     String adminUrl;
+
+    @Option(names = "--migration", negatable = true, defaultValue = "true", fallbackValue = "true",
+        description = "after online learning, a tier migration (POST /admin/migrations), measured right after the "
+            + "moves and with the blend finished; the retraining rows then run on top of it")
+    boolean migration;
+
+    @Option(names = "--migrate-after", defaultValue = "1", paramLabel = "EPOCHS", description = "the migration runs "
+        + "once retraining has reached this total of epochs (0: right after online learning): the rows before it "
+        + "are without migration, those after it with")
+    int migrateAfter;
+
+    @Option(names = "--hot-movies", defaultValue = "300", description = "in process: the hot tier's "
+        + "min-daily-exposure is the training impressions of the movie at this rank (ties included)")
+    int hotMovies;
+
+    @Option(names = "--medium-movies", defaultValue = "1500", description = "in process: the same for the medium "
+        + "tier (movies up to this rank, below the hot ones)")
+    int mediumMovies;
+
+    @Option(names = "--blend-window", defaultValue = "10m", description = "in process: migration.blend.window of "
+        + "the node, a HOCON duration (a moved movie is served 0.8·old + 0.2·new at first, the new vector after this)")
+    String blendWindow;
 
     @Option(names = "--out", defaultValue = "target/bench-movielens", description = "where movielens.png goes")
     String out;

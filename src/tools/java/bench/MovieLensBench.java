@@ -10,6 +10,8 @@ import bench.movielens.MovieLensData;
 import bench.movielens.MovieLensFeed;
 import bench.movielens.ThermoclineEval;
 import bench.movielens.ThermoclineHttp;
+import bench.movielens.MovieLensMigration;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
@@ -34,6 +36,16 @@ final class MovieLensBench {
 
   private final Bench.MovieLens o;
   private final Map<String, Double> phases = new LinkedHashMap<>();
+  /** The node's tier thresholds (in process, with --migration). */
+  private MovieLensMigration.Thresholds thresholds;
+  /** The migration run and the tiers before and after it (null without). */
+  private JsonNode migrationRun;
+  private JsonNode tiersBefore;
+  private JsonNode tiersAfter;
+  private ThermoclineEval.Outcome blending;
+  private ThermoclineEval.Outcome blended;
+  /** Movies sharing a cold bucket before the move (in process). */
+  private MovieLensMigration.Shared shared;
   private long phaseStart = System.nanoTime();
 
   MovieLensBench(Bench.MovieLens options) {
@@ -77,7 +89,7 @@ final class MovieLensBench {
           data, split, null, null);
     } else {
       Path dir = Files.createTempDirectory("thermocline-movielens-");
-      Config config = nodeConfig(dir);
+      Config config = nodeConfig(dir, split);
       System.out.printf("starting a node (embedded Cassandra and Kafka, text encoder %s, history half-life %s) "
               + "under %s …%n", config.getString("thermocline.model.text-encoder"),
           config.getString("thermocline.recall.history-half-life"), dir);
@@ -112,10 +124,10 @@ final class MovieLensBench {
     // alone; graph recall: of the last state measured.
     System.out.printf("RESULT movielens hr10=%.4f recall50=%.4f new_recall10=%.4f online_hr10=%.4f pop_hr10=%.4f "
             + "knn_hr10=%.4f genre_new_recall10=%.4f graph_recall50=%.4f graph_recall50_ties=%.4f "
-            + "graph_recall50_vs_index=%.4f index_lag_share=%.4f%n", best.served().hr10(),
+            + "graph_recall50_vs_index=%.4f index_lag_share=%.4f%s%n", best.served().hr10(),
         best.served().recall50(), best.newMovies().newRecall10(), online.served().hr10(), pop.hr10(),
         knn.hr10(), genre.newRecall10(), last.graphRecall50(), last.graph().tieAware(),
-        last.graph().againstIndex(), last.graph().indexShareBelow0999());
+        last.graph().againstIndex(), last.graph().indexShareBelow0999(), moreResults(outcomes));
     return 0;
   }
 
@@ -150,10 +162,20 @@ final class MovieLensBench {
         " (online)"));
     lap("evaluate Thermocline (online)");
     if (admin == null) {
-      if (retrainTotals().length > 0) System.out.println("no --admin-url: no retraining rows");
+      if (retrainTotals().length > 0 || o.migration) {
+        System.out.println("no --admin-url: no retraining or migration rows");
+      }
       return outcomes;
     }
+    // The migration after --migrate-after epochs of retraining (0: right after online learning): the rows before it
+    // are without, the rows after it with.
+    boolean migrated = false;
+    int migratedAt = 0;
     int epochsSoFar = 0;
+    if (o.migration && o.migrateAfter == 0) {
+      outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
+      migrated = true;
+    }
     for (int total : retrainTotals()) {
       int epochs = total - epochsSoFar;
       String runId = admin.startTraining(epochs);
@@ -182,10 +204,114 @@ final class MovieLensBench {
       else Thread.sleep(60_000); // remote: two refresh periods of the default settings
       lap("re-indexing after " + total + " epoch(s)");
       outcomes.add(ThermoclineEval.run(api, split, o.parallel, node == null ? null : ids -> indexVectors(node, ids),
-          " (+" + total + " ep. retrain)"));
+          (migrated ? " (migration at " + migratedAt + " ep., +" : " (+") + total + " ep. retrain)"));
       lap("evaluate Thermocline (" + total + " epoch(s))");
+      if (o.migration && !migrated && total >= o.migrateAfter) { // epochsSoFar == total here
+        outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
+        migrated = true;
+        migratedAt = epochsSoFar;
+      }
     }
+    if (o.migration && !migrated) outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
     return outcomes;
+  }
+
+  /**
+   * RESULT keys of the migration and retraining rows: each retraining total's served HR@10 ({@code retrainN_hr10},
+   * on top of the migration when there was one), the migration rows, the moves and the cold tier's collisions.
+   */
+  private String moreResults(List<ThermoclineEval.Outcome> outcomes) {
+    StringBuilder s = new StringBuilder();
+    java.util.regex.Pattern retrained = java.util.regex.Pattern.compile("\\+(\\d+) ep\\. retrain\\)$");
+    for (ThermoclineEval.Outcome x : outcomes) {
+      java.util.regex.Matcher m = retrained.matcher(x.served().name());
+      if (m.find()) s.append(String.format(" retrain%s_hr10=%.4f", m.group(1), x.served().hr10()));
+    }
+    if (blending != null) s.append(String.format(" migration_blending_hr10=%.4f", blending.served().hr10()));
+    if (blended != null) {
+      s.append(String.format(" migration_hr10=%.4f migration_new_recall10=%.4f", blended.served().hr10(),
+          blended.newMovies().newRecall10()));
+    }
+    if (migrationRun != null) {
+      s.append(String.format(" moved_hot=%d moved_medium=%d cold_collision_rate_before=%.4f "
+              + "cold_collision_rate_after=%.4f", MovieLensMigration.movedInto(migrationRun, "hot"),
+          MovieLensMigration.movedInto(migrationRun, "medium"),
+          MovieLensMigration.figure(tiersBefore, "cold", "collisionRate"),
+          MovieLensMigration.figure(tiersAfter, "cold", "collisionRate")));
+    }
+    if (shared != null) s.append(String.format(" hot_movies_shared_cold_bucket=%d", shared.hot()));
+    return s.toString();
+  }
+
+  /**
+   * A tier migration through the admin API, then the rows right after the moves (moved movies served mostly their
+   * old vector: w starts at 0.8) and, when the blend window is known and short, once it has passed.
+   */
+  private List<ThermoclineEval.Outcome> migrate(ThermoclineHttp api, ThermoclineHttp admin, MovieLensData data,
+      HoldOutSplit split, Node node, Config config, int epochsBefore) throws Exception {
+    String after = epochsBefore == 0 ? "" : "+" + epochsBefore + " ep. retrain ";
+    if (thresholds != null) {
+      System.out.printf("tier thresholds (daily impressions = training ratings of a movie): hot >= %d (%,d movies), "
+              + "medium >= %d (%,d more)%n", thresholds.hot(), thresholds.hotMovies(), thresholds.medium(),
+          thresholds.mediumMovies());
+    }
+    tiersBefore = admin.tiers();
+    System.out.println("tiers before migration:");
+    MovieLensMigration.describe(tiersBefore).forEach(line -> System.out.println("  " + line));
+    if (thresholds != null && config != null) {
+      shared = MovieLensMigration.sharedEntryBuckets(data.movies(), split.training(), thresholds, config);
+      System.out.printf("in the cold tier before the move, %,d movies share a bucket; of them %d of the %d hot movies "
+              + "and %d of the %d medium ones%n", shared.all(), shared.hot(), thresholds.hotMovies(), shared.medium(),
+          thresholds.mediumMovies());
+    }
+    List<String> hot = thresholds == null ? List.of() : MovieLensMigration.hotItemIds(split.training(), thresholds);
+    List<JsonNode> hotBefore = ThermoclineHttp.inParallel(hot, o.parallel, api::item);
+    migrationRun = MovieLensMigration.run(admin, CATCH_UP_TIMEOUT);
+    lap("tier migration");
+    System.out.printf("migration %s: %,d items scanned, %,d moves planned, %,d done (%s); skipped: %s; in %.1f s%n",
+        migrationRun.path("runId").asText(), migrationRun.path("scannedItems").asLong(),
+        migrationRun.path("plannedMoves").asLong(), migrationRun.path("doneMoves").asLong(),
+        MovieLensMigration.pairs(migrationRun), migrationRun.path("skipped"), phases.get("tier migration"));
+    if (!hot.isEmpty()) {
+      System.out.println(MovieLensMigration.jump(hotBefore, ThermoclineHttp.inParallel(hot, o.parallel, api::item)));
+    }
+    tiersAfter = admin.tiers();
+    System.out.println("tiers after migration:");
+    MovieLensMigration.describe(tiersAfter).forEach(line -> System.out.println("  " + line));
+    java.time.Instant movedAt = java.time.Instant.parse(migrationRun.path("finishedAt").asText());
+    Duration window = config == null ? null : config.getDuration("thermocline.migration.blend.window");
+    double start = config == null ? 0.8 : config.getDouble("thermocline.migration.blend.start-weight");
+    List<ThermoclineEval.Outcome> out = new ArrayList<>();
+    double wBefore = blendWeight(start, window, movedAt);
+    blending = ThermoclineEval.run(api, split, o.parallel, node == null ? null : ids -> indexVectors(node, ids),
+        " (" + after + "+ migration, blending)");
+    out.add(blending);
+    lap("evaluate Thermocline (migration, blending)");
+    System.out.printf("measured right after the moves: blend weight of the old vector %.2f → %.2f (window %s)%n",
+        wBefore, blendWeight(start, window, movedAt), window == null ? "unknown: the node's" : window);
+    if (window == null || window.compareTo(Duration.ofMinutes(30)) > 0) {
+      System.out.println("blend window unknown or over 30 min: no row with the blend finished");
+      return out;
+    }
+    long wait = java.time.Instant.now().until(movedAt.plus(window), java.time.temporal.ChronoUnit.MILLIS);
+    if (wait > 0) {
+      System.out.printf("waiting %.0f s for the blend to finish …%n", wait / 1e3);
+      Thread.sleep(wait);
+    }
+    MovieLensCatchUp.awaitServed(node, config, CATCH_UP_TIMEOUT); // a refresh pass carries w = 0 into the index
+    lap("blend window and a refresh pass");
+    blended = ThermoclineEval.run(api, split, o.parallel, ids -> indexVectors(node, ids),
+        " (" + after + "+ migration, " + window.toMinutes() + " min blend done)");
+    out.add(blended);
+    lap("evaluate Thermocline (migration, blend done)");
+    return out;
+  }
+
+  /** The old vector's weight for an item moved at {@code movedAt}: start, falling linearly to 0 over the window. */
+  private static double blendWeight(double start, Duration window, java.time.Instant movedAt) {
+    if (window == null) return start;
+    double elapsed = Duration.between(movedAt, java.time.Instant.now()).toMillis() / (double) window.toMillis();
+    return Math.max(0, start * (1 - elapsed));
   }
 
   /** The --retrain totals, increasing, without 0. */
@@ -209,9 +335,17 @@ final class MovieLensBench {
     return out;
   }
 
-  /** A node of its own beside anything running: fresh data folder, free ports; --set on top. */
-  private Config nodeConfig(Path dir) {
+  /**
+   * A node of its own beside anything running: fresh data folder, free ports; with --migration, tier thresholds
+   * from the training stream (--hot-movies, --medium-movies) and a short blend window; --set on top.
+   */
+  private Config nodeConfig(Path dir, HoldOutSplit split) {
     Map<String, Object> c = BenchNodes.settings(dir);
+    if (o.migration) {
+      thresholds = MovieLensMigration.thresholds(split.training(), o.hotMovies, o.mediumMovies);
+      c.put("thermocline.store.tiers", MovieLensMigration.tiers(ConfigFactory.load(), thresholds));
+      c.put("thermocline.migration.blend.window", o.blendWindow);
+    }
     // MovieLens users rate in sittings years apart, not in a daily feed: the product's 1 d half-life would make a
     // user their last sitting. The ablation prints 1 d beside it.
     c.put("thermocline.recall.history-half-life", "365 d");

@@ -18,6 +18,7 @@ import simulation.Evaluation;
 import simulation.InMemoryTrainer;
 import simulation.InMemoryTrainer.Variant;
 import simulation.ItemFeatures;
+import simulation.SimEvent;
 import simulation.SyntheticWorld;
 import simulation.TrainerConfig;
 import simulation.WorldConfig;
@@ -31,14 +32,28 @@ import simulation.WorldConfig;
  */
 final class QualityBench {
 
+  private static final String NO_HOT = "NO_HOT_SLOTS";
+
   private final Bench.Quality o;
 
   QualityBench(Bench.Quality options) {
     this.o = options;
   }
 
-  /** One training run of the bench. */
-  private record Job(String key, String label, TrainerConfig config) {}
+  /**
+   * One training run of the bench; after its online pass, full retraining until each of {@code retrain} (totals of
+   * epochs, increasing), measured after each.
+   */
+  private record Job(String key, String label, TrainerConfig config, int[] retrain) {
+    Job(String key, String label, TrainerConfig config) {
+      this(key, label, config, new int[0]);
+    }
+  }
+
+  /** Key of the outcome of a job after {@code epochs} of full retraining. */
+  private static String retrainKey(String key, int epochs) {
+    return key + "_RETRAIN_" + epochs;
+  }
 
   private record Outcome(Job job, long rows, Evaluation.Result affinity, Evaluation.Result engagement,
       double seconds, double[] alphas) {}
@@ -80,7 +95,12 @@ final class QualityBench {
 
     List<Job> jobs = jobs();
     System.out.printf("training %d runs over the stream …%n", jobs.size());
-    Map<String, Outcome> outcomes = runAll(world, features, affinity, engagement, jobs, threads);
+    List<SimEvent> window = List.of();
+    if (jobs.stream().anyMatch(j -> j.retrain().length > 0)) {
+      window = world.eventStream().filter(e -> e.type().positive()).toList();
+      System.out.printf("full retraining window: the stream's %,d positives%n", window.size());
+    }
+    Map<String, Outcome> outcomes = runAll(world, features, affinity, engagement, jobs, threads, window);
 
     printTables(world, outcomes, affinity.oracle(), engagement.oracle(), chance);
     return 0;
@@ -97,7 +117,12 @@ final class QualityBench {
   private List<Job> jobs() {
     TrainerConfig base = TrainerConfig.defaults(Variant.FUSED).withItemsPerRow(o.itemsPerRow);
     List<Job> jobs = new ArrayList<>();
-    for (Variant v : Variant.values()) jobs.add(new Job(v.name(), v.label(), base.withVariant(v)));
+    int[] retrain = o.retrain.stream().mapToInt(Integer::intValue).filter(e -> e > 0).sorted().distinct().toArray();
+    for (Variant v : Variant.values()) {
+      jobs.add(v == Variant.FUSED ? new Job(v.name(), v.label(), base, retrain)
+          : new Job(v.name(), v.label(), base.withVariant(v)));
+    }
+    jobs.add(new Job(NO_HOT, "fused, no exclusive hot slots (all hashed)", base.withExclusiveHot(false)));
     TreeSet<Double> ratios = new TreeSet<>();
     for (double r : o.compression) ratios.add(r);
     for (double r : ratios) {
@@ -113,15 +138,14 @@ final class QualityBench {
   }
 
   private Map<String, Outcome> runAll(SyntheticWorld world, ItemFeatures features, Evaluation affinity,
-      Evaluation engagement, List<Job> jobs, int threads) throws Exception {
+      Evaluation engagement, List<Job> jobs, int threads, List<SimEvent> window) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      List<Future<Outcome>> futures = new ArrayList<>();
-      for (Job job : jobs) futures.add(pool.submit(() -> train(world, features, affinity, engagement, job)));
+      List<Future<List<Outcome>>> futures = new ArrayList<>();
+      for (Job job : jobs) futures.add(pool.submit(() -> train(world, features, affinity, engagement, job, window)));
       Map<String, Outcome> out = new LinkedHashMap<>();
-      for (Future<Outcome> f : futures) {
-        Outcome outcome = f.get();
-        out.put(outcome.job().key(), outcome);
+      for (Future<List<Outcome>> f : futures) {
+        for (Outcome outcome : f.get()) out.put(outcome.job().key(), outcome);
       }
       return out;
     } finally {
@@ -129,8 +153,8 @@ final class QualityBench {
     }
   }
 
-  private static Outcome train(SyntheticWorld world, ItemFeatures features, Evaluation affinity,
-      Evaluation engagement, Job job) {
+  private static List<Outcome> train(SyntheticWorld world, ItemFeatures features, Evaluation affinity,
+      Evaluation engagement, Job job, List<SimEvent> window) {
     long t0 = System.nanoTime();
     long total = world.config().events();
     InMemoryTrainer trainer = new InMemoryTrainer(world, features, job.config());
@@ -147,7 +171,23 @@ final class QualityBench {
     double s = seconds(t0);
     System.out.printf(Locale.ROOT, "  [%s] done in %.0f s: warm %.4f, new %.4f%n", job.label(), s, a.warmRecall(),
         a.newRecall());
-    return new Outcome(job, trainer.itemTableRows(), a, e, s, trainer.alphas());
+    List<Outcome> out = new ArrayList<>();
+    out.add(new Outcome(job, trainer.itemTableRows(), a, e, s, trainer.alphas()));
+    int done = 0;
+    for (int epochs : job.retrain()) {
+      long r0 = System.nanoTime();
+      trainer.retrain(window, epochs - done, job.config().seed() + epochs);
+      done = epochs;
+      Evaluation.Result ra = affinity.recall(trainer);
+      Evaluation.Result re = engagement.recall(trainer);
+      Job step = new Job(retrainKey(job.key(), epochs), job.label() + " + " + epochs + " ep. retraining",
+          job.config());
+      double rs = seconds(r0);
+      System.out.printf(Locale.ROOT, "  [%s] done in %.0f s: warm %.4f, new %.4f%n", step.label(), rs,
+          ra.warmRecall(), ra.newRecall());
+      out.add(new Outcome(step, trainer.itemTableRows(), ra, re, rs, trainer.alphas()));
+    }
+    return out;
   }
 
   private void printTables(SyntheticWorld world, Map<String, Outcome> outcomes, Evaluation.Result oracleA,
@@ -225,9 +265,54 @@ final class QualityBench {
     QualityChart.write(png, "seed " + o.seed + (o.quick ? ", --quick" : ""), bars, points,
         full.affinity().warmRecall(), full.affinity().newRecall(), chance);
     System.out.println("chart: " + png.toAbsolutePath());
+    String more = printRetrainingAndHotSlots(outcomes, fused);
     System.out.printf(Locale.ROOT, "RESULT quality warm_recall50=%.4f new_recall50=%.4f random_new_recall50=%.4f "
-            + "default_new_recall50=%.4f fulltable_warm_recall50=%.4f%n", warm, fresh, randomNew,
-        shared.affinity().newRecall(), full.affinity().warmRecall());
+            + "default_new_recall50=%.4f fulltable_warm_recall50=%.4f%s%n", warm, fresh, randomNew,
+        shared.affinity().newRecall(), full.affinity().warmRecall(), more);
+  }
+
+  /**
+   * Online only against full retraining, and exclusive hot slots against none (same rows), both at the headline
+   * compression; returns their RESULT keys.
+   */
+  private String printRetrainingAndHotSlots(Map<String, Outcome> outcomes, Outcome fused) {
+    StringBuilder keys = new StringBuilder();
+    System.out.println();
+    System.out.println("fused at " + format(o.itemsPerRow) + " items per row: online only, full retraining, hot slots"
+        + " (recall@50 warm / new; engagement warm / new)");
+    List<Outcome> rows = new ArrayList<>();
+    rows.add(fused);
+    for (var e : outcomes.entrySet()) {
+      if (e.getKey().startsWith(Variant.FUSED.name() + "_RETRAIN_")) rows.add(e.getValue());
+    }
+    Outcome noHot = outcomes.get(NO_HOT);
+    rows.add(noHot);
+    for (Outcome r : rows) {
+      System.out.printf(Locale.ROOT, "  %-52s %8.4f %8.4f   %8.4f %8.4f%n", r.job().label(), r.affinity().warmRecall(),
+          r.affinity().newRecall(), r.engagement().warmRecall(), r.engagement().newRecall());
+    }
+    for (var e : outcomes.entrySet()) {
+      String prefix = Variant.FUSED.name() + "_RETRAIN_";
+      if (!e.getKey().startsWith(prefix)) continue;
+      String n = e.getKey().substring(prefix.length());
+      Outcome r = e.getValue();
+      keys.append(String.format(Locale.ROOT, " retrain%s_warm_recall50=%.4f retrain%s_new_recall50=%.4f", n,
+          r.affinity().warmRecall(), n, r.affinity().newRecall()));
+    }
+    System.out.printf(Locale.ROOT, "  hot slots: %d exclusive of %d rows with, 0 of %d without; warm %+.1f %%, "
+            + "engagement warm %+.1f %% with them%n", hotSlots(fused), fused.rows(), noHot.rows(),
+        100 * (fused.affinity().warmRecall() / noHot.affinity().warmRecall() - 1),
+        100 * (fused.engagement().warmRecall() / noHot.engagement().warmRecall() - 1));
+    keys.append(String.format(Locale.ROOT, " nohot_warm_recall50=%.4f nohot_new_recall50=%.4f "
+            + "eng_warm_recall50=%.4f nohot_eng_warm_recall50=%.4f", noHot.affinity().warmRecall(),
+        noHot.affinity().newRecall(), fused.engagement().warmRecall(), noHot.engagement().warmRecall()));
+    return keys.toString();
+  }
+
+  /** The exclusive hot slots of a hashed run: its share of the rows (as the trainer sizes them). */
+  private static long hotSlots(Outcome out) {
+    TrainerConfig c = out.job().config();
+    return c.exclusiveHot() ? Math.min(out.rows() - 1, Math.round(out.rows() * c.hotShare())) : 0;
   }
 
   private static void printRow(Outcome out, int items) {

@@ -17,6 +17,7 @@ import model.FrequencyEstimator;
 import model.Fusion;
 import model.InteractionWeights;
 import model.OnlineStep;
+import model.RetrainingOrder;
 import model.ScalarAdagrad;
 import model.UploaderMeans;
 import model.UserSide;
@@ -154,7 +155,8 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
     long seed = config.seed();
 
     int budget = (int) Math.max(1, Math.ceil(items / config.itemsPerRow()));
-    this.hotCount = variant.hashedTable() ? (int) Math.min(budget - 1, Math.round(budget * config.hotShare())) : 0;
+    this.hotCount = variant.hashedTable() && config.exclusiveHot()
+        ? (int) Math.min(budget - 1, Math.round(budget * config.hotShare())) : 0;
     int tiersHot = (int) Math.round(budget * config.hotShare()); // the full table tiers the same items for θ
     this.mediumCount = (int) Math.round(tiersHot * config.mediumMultiple());
     this.bucketCount = variant.hashedTable() ? budget - hotCount : items;
@@ -168,8 +170,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
     this.userKernel = new DeltaKernel(new RowwiseAdagrad(config.userLearningRate(), 1e-8f), dim);
     this.thetaOptimizer = new ScalarAdagrad(config.thetaLearningRate(), 1e-8);
     for (int t = 0; t < 3; t++) theta[t] = Fusion.thetaFor(START_ALPHA[t]);
-    int width = Integer.highestOneBit(Math.max(1024, Math.min(1 << 22, 2 * items)) - 1) << 1;
-    this.frequency = new FrequencyEstimator(2, width, (int) RowInit.mix(seed, 5), 0.05, 1e-7);
+    this.frequency = new FrequencyEstimator(2, frequencyWidth(), (int) RowInit.mix(seed, 5), 0.05, 1e-7);
     this.uploaderMeans = new UploaderMeans(dim, 1 << 20, 100);
     this.tower = new UserTower(dim, config.historyHalfLife());
     this.userSide = new UserSide(dim);
@@ -198,6 +199,10 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
     this.historySize = new int[users];
     this.historyNext = new int[users];
     this.random = new SplittableRandom(RowInit.mix(seed, 7));
+  }
+
+  private int frequencyWidth() {
+    return Integer.highestOneBit(Math.max(1024, Math.min(1 << 22, 2 * world.itemCount())) - 1) << 1;
   }
 
   public TrainerConfig config() {
@@ -310,13 +315,27 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
   }
 
   private double learn(List<SimEvent> batch) {
-    Prepared p = prepare(batch);
-    OnlineStep.Gradients g = new OnlineStep(dim, config.tau(), theta, config.logQCorrection() ? frequency : null)
+    return learn(batch, this::historyMean, frequency);
+  }
+
+  /** Where an example's history mean comes from: the user's stream so far (online) or the training window. */
+  @FunctionalInterface
+  private interface Histories {
+    float[] mean(int user, SimEvent example, Map<Integer, float[]> vectorCache);
+  }
+
+  private float[] historyMean(int user, SimEvent example, Map<Integer, float[]> cache) {
+    return historyMean(user, example.tsMillis(), cache);
+  }
+
+  private double learn(List<SimEvent> batch, Histories histories, FrequencyEstimator estimator) {
+    Prepared p = prepare(batch, histories);
+    OnlineStep.Gradients g = new OnlineStep(dim, config.tau(), theta, config.logQCorrection() ? estimator : null)
         .compute(p.step);
     applyItemGradients(p.items, p.metas, g);
     applyUserGradients(p.users, g);
     if (variant.learnsTheta()) thetaOptimizer.apply(theta, thetaAccumulator, g.theta());
-    OnlineStep.observePositives(p.step, frequency);
+    OnlineStep.observePositives(p.step, estimator);
     if (variant.usesMeta()) {
       for (OnlineStep.Example ex : p.step.examples()) {
         int item = p.items.get(ex.positive());
@@ -328,6 +347,46 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
   }
 
   /**
+   * Full retraining after what was learned, as the node's ({@code learner.FullRetraining}) in the same
+   * {@link RetrainingOrder}: {@code epochs} shuffled passes over the window's positives with a fresh frequency
+   * estimator primed by one shuffled pass, each example's history its user's other positives of the window (the
+   * newest {@code historyLength}, decayed from the user's newest one), every parameter stepped (rows, features, user
+   * rows, θ). Tiers stay as they are. As online here, no gradient into the history items (the node's learner has
+   * one: the replica's figures are its own).
+   *
+   * @param window the positives to retrain on (e.g. the whole stream's)
+   */
+  public void retrain(List<SimEvent> window, int epochs, long seed) {
+    if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    RetrainingOrder<Integer, SimEvent> order = new RetrainingOrder<>(window, seed, SimEvent::user, SimEvent::tsMillis);
+    FrequencyEstimator estimator = new FrequencyEstimator(2, frequencyWidth(), (int) RowInit.mix(seed, 5), 0.05, 1e-7);
+    for (SimEvent e : order.primer()) estimator.observe(world.itemId(e.item()));
+    Map<Integer, List<SimEvent>> byUser = order.byUser();
+    Histories windowHistory = (user, example, cache) ->
+        windowMean(RetrainingOrder.others(byUser.get(user), example), cache);
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      List<SimEvent> pass = order.nextEpoch();
+      for (int from = 0; from < pass.size(); from += config.batchSize()) {
+        batches++;
+        learn(pass.subList(from, Math.min(pass.size(), from + config.batchSize())), windowHistory, estimator);
+      }
+    }
+    sharedDefault = null;
+  }
+
+  /** The decayed mean (from the newest) of the newest {@code historyLength} of a user's window positives. */
+  private float[] windowMean(List<SimEvent> others, Map<Integer, float[]> cache) {
+    List<UserTower.Signal> signals = new ArrayList<>();
+    for (SimEvent e : others.subList(Math.max(0, others.size() - config.historyLength()), others.size())) {
+      float[] f = cache.computeIfAbsent(e.item(), this::currentVector);
+      if (f != null) {
+        signals.add(new UserTower.Signal(f, interactionWeights.weight(e.type().wireName()), e.tsMillis()));
+      }
+    }
+    return signals.isEmpty() ? null : tower.decayedMean(signals, UserTower.NEWEST);
+  }
+
+  /**
    * Mean in-batch softmax loss of {@code positives} (cut into micro-batches) under the current parameters,
    * without learning: a held-out loss. Histories are those of the stream consumed so far.
    */
@@ -336,7 +395,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
     int n = 0;
     for (int from = 0; from < positives.size(); from += config.batchSize()) {
       List<SimEvent> batch = positives.subList(from, Math.min(positives.size(), from + config.batchSize()));
-      Prepared p = prepare(batch);
+      Prepared p = prepare(batch, this::historyMean);
       sum += new OnlineStep(dim, config.tau(), theta, config.logQCorrection() ? frequency : null)
           .compute(p.step).loss() * batch.size();
       n += batch.size();
@@ -348,7 +407,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
   /** A micro-batch ready for {@link OnlineStep}: its step, the world index of each item and user. */
   private record Prepared(OnlineStep.Step step, List<Integer> items, MetaInput[] metas, int[] users) {}
 
-  private Prepared prepare(List<SimEvent> batch) {
+  private Prepared prepare(List<SimEvent> batch, Histories histories) {
     Map<Integer, Integer> index = new HashMap<>();
     List<Integer> itemList = new ArrayList<>();
     for (SimEvent e : batch) {
@@ -390,7 +449,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
       users[b] = e.user();
       float[] idRow = new float[dim];
       userRows.readRow(e.user(), idRow, 0);
-      examples.add(new OnlineStep.Example(index.get(e.item()), historyMean(e.user(), e.tsMillis(), vectorCache),
+      examples.add(new OnlineStep.Example(index.get(e.item()), histories.mean(e.user(), e, vectorCache),
           idRow, (float) interactionWeights.weight(e.type().wireName())));
     }
     return new Prepared(new OnlineStep.Step(inputs, examples, extras, createdItems), itemList, metas, users);
@@ -560,7 +619,7 @@ public final class InMemoryTrainer implements Evaluation.VectorModel {
     long[] packed = new long[createdItems];
     for (int i = 0; i < createdItems; i++) packed[i] = ((long) exposure[i] << 32) | i;
     Arrays.sort(packed);
-    int hotTarget = variant.hashedTable() ? hotCount : (int) Math.round(
+    int hotTarget = variant.hashedTable() && config.exclusiveHot() ? hotCount : (int) Math.round(
         Math.max(1, Math.ceil(world.itemCount() / config.itemsPerRow())) * config.hotShare());
     byte[] next = new byte[createdItems];
     Arrays.fill(next, (byte) COLD);

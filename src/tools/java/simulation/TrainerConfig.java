@@ -24,6 +24,8 @@ import java.time.Duration;
  * @param historyHalfLife decay of the history mean, in world time
  * @param retierEvery positives between two tier assignments (by exposure so far)
  * @param seed table initialisation, hashing, negatives and rounding
+ * @param exclusiveHot the hashed variants: the hot items get exclusive (collisionless) slots, {@code hotShare} of
+ *     the rows; off, every row is a hashed bucket and the hot items share them like any other (still tiered for θ)
  */
 public record TrainerConfig(
     InMemoryTrainer.Variant variant,
@@ -43,7 +45,8 @@ public record TrainerConfig(
     int historyLength,
     Duration historyHalfLife,
     int retierEvery,
-    long seed) {
+    long seed,
+    boolean exclusiveHot) {
 
   public TrainerConfig {
     if (variant == null) throw new IllegalArgumentException("variant must not be null");
@@ -85,7 +88,7 @@ public record TrainerConfig(
    */
   public static TrainerConfig defaults(InMemoryTrainer.Variant variant) {
     return new TrainerConfig(variant, 32, 0.1f, 128, 0, true, 100, 0.25, 10, 0.05f, 0.05f, 0.05f, 0.02, 0.1f, 20,
-        Duration.ofHours(6), 20_000, 7);
+        Duration.ofHours(6), 20_000, 7, true);
   }
 
   public TrainerConfig withVariant(InMemoryTrainer.Variant v) {
@@ -128,6 +131,13 @@ public record TrainerConfig(
     return b.build();
   }
 
+  /** Off: no exclusive hot slots, every item-table row a hashed bucket (the same number of rows). */
+  public TrainerConfig withExclusiveHot(boolean on) {
+    Builder b = toBuilder();
+    b.exclusiveHot = on;
+    return b.build();
+  }
+
   public TrainerConfig withRetierEvery(int positives) {
     Builder b = toBuilder();
     b.retierEvery = positives;
@@ -158,6 +168,7 @@ public record TrainerConfig(
     Duration historyHalfLife;
     int retierEvery;
     long seed;
+    boolean exclusiveHot;
 
     Builder(TrainerConfig c) {
       variant = c.variant;
@@ -178,12 +189,13 @@ public record TrainerConfig(
       historyHalfLife = c.historyHalfLife;
       retierEvery = c.retierEvery;
       seed = c.seed;
+      exclusiveHot = c.exclusiveHot;
     }
 
     TrainerConfig build() {
       return new TrainerConfig(variant, dim, tau, batchSize, extraNegatives, logQCorrection, itemsPerRow, hotShare,
           mediumMultiple, rowLearningRate, featureLearningRate, userLearningRate, thetaLearningRate, rowInitStd,
-          historyLength, historyHalfLife, retierEvery, seed);
+          historyLength, historyHalfLife, retierEvery, seed, exclusiveHot);
     }
   }
 

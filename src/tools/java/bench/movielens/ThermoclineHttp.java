@@ -92,6 +92,11 @@ public final class ThermoclineHttp {
     return new User(history, newest, vector(answer.get("vector")));
   }
 
+  /** {@code GET /v1/items/{itemId}} as answered (tier, alpha, embedding, move while it blends). */
+  public JsonNode item(String itemId) throws IOException, InterruptedException {
+    return send("GET", "v1/items/" + encode(itemId), null, 200);
+  }
+
   /** The item's served ({@code embedding.final}) vector. */
   public float[] finalVector(String itemId) throws IOException, InterruptedException {
     JsonNode answer = send("GET", "v1/items/" + encode(itemId), null, 200);
@@ -112,6 +117,24 @@ public final class ThermoclineHttp {
   /** A training run's progress ({@code GET /admin/training/{runId}}), as the node answers it. */
   public JsonNode training(String runId) throws IOException, InterruptedException {
     return send("GET", "admin/training/" + encode(runId), null, 200);
+  }
+
+  /**
+   * Starts a tier migration run now ({@code POST /admin/migrations}, admin API); while one runs, the node answers
+   * with that one. Returns the run as answered (its {@code runId}, status, counts per tier pair).
+   */
+  public JsonNode startMigration() throws IOException, InterruptedException {
+    return send("POST", "admin/migrations", null, 202, false);
+  }
+
+  /** A migration run ({@code GET /admin/migrations/{runId}}, admin API). */
+  public JsonNode migration(String runId) throws IOException, InterruptedException {
+    return send("GET", "admin/migrations/" + encode(runId), null, 200);
+  }
+
+  /** Per tier: items, buckets, collision rates ({@code GET /admin/tiers}, admin API). */
+  public JsonNode tiers() throws IOException, InterruptedException {
+    return send("GET", "admin/tiers", null, 200);
   }
 
   /** Calls {@code call} for every input on {@code parallel} threads of their own; answers in input order. */
