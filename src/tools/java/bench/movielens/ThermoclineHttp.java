@@ -169,8 +169,9 @@ public final class ThermoclineHttp {
   }
 
   /**
-   * One call; 429 and 503 say "later", and a call that may be repeated is retried with back-off. Interactions are
-   * not: a 503 may follow a partly produced batch, and a repeat would stream those events twice.
+   * One call; 429 and 503 say "later". A 429 is retried always (nothing was done); a 503 only for a call that may be
+   * repeated: not interactions, since a 503 may follow a partly produced batch and a repeat would stream those
+   * events twice.
    */
   private JsonNode send(String method, String path, JsonNode body, int expected, boolean mayRepeat)
       throws IOException, InterruptedException {
@@ -181,7 +182,9 @@ public final class ThermoclineHttp {
     long giveUp = System.nanoTime() + RETRY_FOR.toNanos();
     for (int attempt = 1; ; attempt++) {
       HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-      if (mayRepeat && (response.statusCode() == 429 || response.statusCode() == 503) && System.nanoTime() < giveUp) {
+      // A 429 refused the call before any work (admission, a full producer queue): always safe to repeat.
+      boolean later = response.statusCode() == 429 || (mayRepeat && response.statusCode() == 503);
+      if (later && System.nanoTime() < giveUp) {
         // As a client should: wait what Retry-After asks (a breaker open on a loaded machine asks for seconds).
         long retryAfterMs = response.headers().firstValueAsLong("Retry-After").orElse(0) * 1000;
         Thread.sleep(Math.max(retryAfterMs, Math.min(5_000L, 200L * attempt)));
