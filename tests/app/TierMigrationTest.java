@@ -52,6 +52,7 @@ class TierMigrationTest {
   void promotesAndDemotesWithHysteresisAndBlendsTheServedVector() throws Exception {
     for (String id : List.of("p", "q", "r", "s")) fx.register(id, "video " + id + " about cats");
     JsonNode pBefore = fx.item("p");
+    JsonNode qBefore = fx.item("q");
     assertEquals("cold", pBefore.get("tier").asText());
 
     // Run 1: p reaches hot, q (700) and r (150) reach medium, s (99) stays just below medium.
@@ -67,19 +68,28 @@ class TierMigrationTest {
     JsonNode p = fx.item("p");
     assertEquals("hot", p.get("tier").asText());
     assertTrue(p.has("slot"), p.toString());
-    assertArrayEquals(floats(pBefore.get("embedding").get("hash")), floats(p.get("embedding").get("hash")), 0f,
-        "the hot slot starts from the item's hash row");
     assertEquals(0.8, p.get("alpha").asDouble(), 1e-6, "the hot tier's fusion weight");
+    // The hot slot starts from the item's hash row re-weighted for the hot tier's fusion weight (fp16 rows), so
+    // its fused vector is the one it had: a promotion does not turn the vector.
+    float[] keptRow = model.Fusion.rowKeepingOutput(floats(pBefore.get("embedding").get("hash")),
+        floats(pBefore.get("embedding").get("meta")), pBefore.get("alpha").asDouble(), 0.8);
+    assertArrayEquals(keptRow, floats(p.get("embedding").get("hash")), 1e-3f, "the hot slot's first row");
+    float[] pOld = floats(pBefore.get("embedding").get("final"));
+    assertArrayEquals(pOld, MigrationFixture.fused(p), 2e-3f, "fused in the hot tier: the vector before the move");
+    assertArrayEquals(pOld, floats(p.get("move").get("anchor")), 1e-6f, "the anchor is the final vector before");
+
+    // q joined a medium bucket, whose row it shares: its fused vector changes, and the blend covers the jump.
     // Served: 0.8 of its final vector before the move plus 0.2 of its new one (the weight has fallen by a few
     // seconds' worth of the 24 h window).
-    JsonNode move = p.get("move");
+    JsonNode q = fx.item("q");
+    JsonNode move = q.get("move");
     double w = move.get("anchorWeight").asDouble();
     assertTrue(w > 0.7999 && w <= 0.8, "weight at the start of the move: " + w);
-    float[] old = floats(pBefore.get("embedding").get("final"));
-    float[] fresh = MigrationFixture.fused(p);
+    float[] old = floats(qBefore.get("embedding").get("final"));
+    float[] fresh = MigrationFixture.fused(q);
     assertArrayEquals(old, floats(move.get("anchor")), 1e-6f, "the anchor is the item's final vector before the move");
     assertArrayEquals(fresh, floats(move.get("fused")), 1e-5f);
-    float[] served = floats(p.get("embedding").get("final"));
+    float[] served = floats(q.get("embedding").get("final"));
     for (int i = 0; i < served.length; i++) assertEquals(0.8 * old[i] + 0.2 * fresh[i], served[i], 2e-4, "element " + i);
     assertNotEquals(fresh[0], served[0], "not the new vector yet");
 

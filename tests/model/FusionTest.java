@@ -88,4 +88,27 @@ class FusionTest {
     assertThrows(IllegalArgumentException.class, () -> Fusion.forward(new float[2], null, Double.NaN));
     assertThrows(IllegalArgumentException.class, () -> Fusion.forward(new float[] {1, 0}, null, 0).backward(new float[3]));
   }
+
+  @Test
+  void aRowReweightedForAnotherTiersWeightFusesToTheSameVector() {
+    java.util.Random r = new java.util.Random(3);
+    float[] h = new float[32];
+    float[] m = new float[32];
+    for (int i = 0; i < 32; i++) {
+      h[i] = (float) r.nextGaussian() * 0.1f;
+      m[i] = (float) r.nextGaussian() * 0.1f;
+    }
+    for (double[] move : new double[][] {{0.6, 0.8}, {0.8, 0.3}, {0.3, 0.55}}) {
+      float[] before = Fusion.forward(h, m, Fusion.thetaFor(move[0])).vector();
+      float[] moved = Fusion.rowKeepingOutput(h, m, move[0], move[1]);
+      float[] after = Fusion.forward(moved, m, Fusion.thetaFor(move[1])).vector();
+      for (int i = 0; i < 32; i++) assertEquals(before[i], after[i], 1e-5, "a " + move[0] + " -> " + move[1]);
+      // Without the re-weighting the vector turns (what a move did before).
+      float[] naive = Fusion.forward(h, m, Fusion.thetaFor(move[1])).vector();
+      double cos = 0;
+      for (int i = 0; i < 32; i++) cos += naive[i] * before[i];
+      assertTrue(cos < 0.999, "the naive move turns the vector: cos " + cos);
+    }
+    assertArrayEquals(h, Fusion.rowKeepingOutput(h, null, 0.6, 0.8), "no metadata: a is 1 in every tier");
+  }
 }

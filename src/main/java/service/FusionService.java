@@ -250,6 +250,11 @@ public final class FusionService {
         : uploaderMeans.load(uploaders);
   }
 
+  /** The fusion weight {@code a} of a tier's hash rows now (learned, in the θ row). */
+  public CompletionStage<Double> alpha(String tier) {
+    return rows.read(Set.of(thetaRow())).thenApply(f -> Fusion.alpha(theta(f.get(thetaRow()))[tierIndex(tier)]));
+  }
+
   /** The served vectors of items, in their order. */
   public CompletionStage<List<Served>> serve(List<ItemRecord> items) {
     return prepare(items).thenCompose(ignored -> servePrepared(items));

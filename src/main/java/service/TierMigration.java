@@ -151,9 +151,15 @@ public final class TierMigration implements MigrationCoordinator.Work {
 
   private CompletionStage<Outcome> relocate(ItemRecord item, Move move, String opPrefix, String runId) {
     TierSpec to = layout.tier(move.to());
-    return items.fusion().serve(List.of(item)).thenCompose(served -> {
-      float[] anchor = served.get(0).vector(); // what it is served now: the blend starts from there
-      float[] hashRow = served.get(0).hash(); // a hot slot starts from the row the item learned so far
+    return items.fusion().serve(List.of(item)).thenCombine(items.fusion().alpha(to.name()), (served, toAlpha) -> {
+      FusionService.Served now = served.get(0);
+      // A hot slot starts from the row the item learned so far, re-weighted for the hot tier's fusion weight, so
+      // its fused vector is what it was (a hashed bucket's row is shared: the blend from the anchor covers it).
+      float[] hashRow = model.Fusion.rowKeepingOutput(now.hash(), now.meta(), now.alpha(), toAlpha);
+      return java.util.Map.entry(now.vector(), hashRow);
+    }).thenCompose(start -> {
+      float[] anchor = start.getKey(); // what it is served now: the blend starts from there
+      float[] hashRow = start.getValue();
       return placements.claim(item.itemId(), to, hashRow, opPrefix).thenCompose(claimed -> {
         if (claimed.isEmpty()) return done(Outcome.SKIPPED_FULL);
         TierPlacements.Placement p = claimed.get();
