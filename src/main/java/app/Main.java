@@ -21,7 +21,20 @@ import picocli.CommandLine.Option;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    commonPoolOfTwo();
     System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  /**
+   * The stages Akka hands out (Scala futures' wrappers) run every callback chained on them on the JDK's common pool;
+   * where that pool would have one thread (a 2-core machine) the JDK starts a new thread per callback instead, several
+   * per request. Two threads at least; set before anything starts a pool. An explicit -D setting wins.
+   */
+  public static void commonPoolOfTwo() {
+    String key = "java.util.concurrent.ForkJoinPool.common.parallelism";
+    if (System.getProperty(key) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(key, "2");
+    }
   }
 
   @Override

@@ -74,12 +74,16 @@ public final class Admission {
         HttpResponse refusal = refusal(limit, admitted.failed().get());
         // The body is read and dropped first: answering before it is all in would make Akka HTTP close the
         // connection (an "early response"), and a client still sending would see a reset instead of the 429.
+        // (Awaited with onComplete, not chained: the stage is a Scala future's wrapper, which runs every callback
+        // asynchronously on the common pool, a new thread each on a 2-core machine.)
         return Directives.extractMaterializer(mat -> Directives.extractRequestEntity(entity ->
-            Directives.completeWithFuture(entity.discardBytes(mat).completionStage()
-                .handle((done, failure) -> refusal))));
+            Directives.onComplete(() -> entity.discardBytes(mat).completionStage(),
+                done -> Directives.complete(refusal))));
       }
-      // The place is held until the inner route has its answer (or fails, or rejects the request).
-      return Directives.mapRouteResultFuture(result -> result.whenComplete((r, failure) -> limit.release()), inner);
+      // The place is held until the inner route has its answer (or fails, or rejects the request); released on the
+      // thread that completes it (a direct executor: see above).
+      return Directives.mapRouteResultFuture(result -> result.whenCompleteAsync((r, failure) -> limit.release(),
+          Runnable::run), inner);
     });
   }
 

@@ -47,11 +47,16 @@ final class Bodies {
           if (entity.getContentLengthOption().isPresent() && entity.getContentLengthOption().getAsLong() > drainBytes) {
             return tooLarge(maxBodyBytes, true);
           }
-          return Directives.onComplete(() -> read(entity, maxBodyBytes, drainBytes, mat), body -> {
-            if (body.isSuccess()) return inner.apply(body.get());
-            Throwable t = Errors.unwrap(body.failed().get());
-            if (t instanceof Overflow o) return tooLarge(maxBodyBytes, o.cutOff);
-            return Directives.complete(Errors.toResponse(t));
+          // Awaited with onComplete, not chained: the stage wraps a Scala future, whose callbacks would each run on
+          // a new thread (the common pool of a 2-core machine).
+          return Directives.onComplete(() -> read(entity, maxBodyBytes, drainBytes, mat), read -> {
+            if (read.isFailure()) {
+              Throwable t = Errors.unwrap(read.failed().get());
+              if (t instanceof Overflow o) return tooLarge(maxBodyBytes, o.cutOff);
+              return Directives.complete(Errors.toResponse(t));
+            }
+            if (read.get().total > maxBodyBytes) return tooLarge(maxBodyBytes, false);
+            return inner.apply(read.get().kept.result().decodeString(charset(entity)));
           });
         })));
   }
@@ -72,14 +77,13 @@ final class Bodies {
     return Directives.complete(response);
   }
 
-  private static CompletionStage<String> read(HttpEntity entity, long maxBodyBytes, long drainBytes, Materializer mat) {
-    Charset charset = entity.getContentType().getCharsetOption()
-        .map(c -> c.nioCharset()).orElse(StandardCharsets.UTF_8);
+  private static Charset charset(HttpEntity entity) {
+    return entity.getContentType().getCharsetOption().map(c -> c.nioCharset()).orElse(StandardCharsets.UTF_8);
+  }
+
+  private static CompletionStage<Read> read(HttpEntity entity, long maxBodyBytes, long drainBytes, Materializer mat) {
     return entity.getDataBytes().runWith(Sink.fold(new Read(), (read, chunk) -> read.add(chunk, maxBodyBytes,
-        drainBytes)), mat).thenApply(read -> {
-          if (read.total > maxBodyBytes) throw new Overflow(false);
-          return read.kept.result().decodeString(charset);
-        });
+        drainBytes)), mat);
   }
 
   /** Bytes kept (up to the limit) and seen (up to the drain limit). */

@@ -37,6 +37,22 @@ public final class InFlightLimit {
     }
   }
 
+  /**
+   * Ends the waits: one daemon thread for every limit. (Not CompletableFuture.delayedExecutor: its tasks run on the
+   * common pool, a new thread each where that pool has fewer than two threads, as on a 2-core machine.)
+   */
+  private static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER = timer();
+
+  private static java.util.concurrent.ScheduledThreadPoolExecutor timer() {
+    var t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+      Thread thread = new Thread(r, "thermocline-admission-timer");
+      thread.setDaemon(true);
+      return thread;
+    });
+    t.setRemoveOnCancelPolicy(true); // a waiter that got its place leaves no task behind
+    return t;
+  }
+
   private final String name;
   private final Settings settings;
   private final ArrayDeque<CompletableFuture<Void>> waiters = new ArrayDeque<>();
@@ -72,7 +88,7 @@ public final class InFlightLimit {
       }
       waiters.addLast(waiter);
     }
-    CompletableFuture.delayedExecutor(settings.maxWait().toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+    var timeout = TIMER.schedule(() -> {
       boolean stillWaiting;
       synchronized (this) {
         stillWaiting = waiters.remove(waiter); // false: release handed it a place just now
@@ -81,7 +97,8 @@ public final class InFlightLimit {
         waiter.completeExceptionally(new Full(name + ": no place freed up within " + settings.maxWait().toMillis()
             + " ms (" + settings.maxInFlight() + " requests in flight)"));
       }
-    });
+    }, settings.maxWait().toNanos(), TimeUnit.NANOSECONDS);
+    waiter.whenComplete((placed, refused) -> timeout.cancel(false));
     return waiter;
   }
 

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
 public final class Thermocline implements Runnable {
 
   public static void main(String[] args) {
+    app.Main.commonPoolOfTwo();
     System.exit(new CommandLine(new Thermocline()).execute(args));
   }
 
