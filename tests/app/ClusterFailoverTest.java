@@ -25,7 +25,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import testkit.Await;
 import testkit.NodeJvm;
@@ -49,9 +48,6 @@ import testkit.TestServers;
  * operation id twice (a replayed batch applied again). Acknowledged interactions are in Kafka, so they are within
  * those offsets.
  */
-@Disabled("Fails about one run in two: after the kill, a rebalance can make two surviving nodes learn one partition's "
-    + "records under two batch boundaries (\"two batches start at 395\"). The bug is real and open (issue 16 notes); "
-    + "run it by hand with -Dtest=ClusterFailoverTest while fixing it.")
 class ClusterFailoverTest {
 
   private static final String NAME = "failover";
