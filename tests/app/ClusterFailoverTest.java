@@ -182,12 +182,13 @@ class ClusterFailoverTest {
               + " learned up to %s; %.0f s in all%n", traffic.acknowledged.get(), traffic.answered.get(),
           traffic.partial.get(), traffic.refused.get(), end, seconds(t0));
 
-      assertTrue(traffic.failures.isEmpty(), () -> "recall failed on a live node: " + traffic.failures);
-      assertTrue(traffic.answeredWhileDown.get() > 0, "recall answered while the node was down");
+      // Learning first: a recall failure must not hide whether a record was learned twice.
       long records = 0;
       for (int p = 0; p < PARTITIONS; p++) records += end.get(p) - afterWarmUp.get(p);
       assertTrue(records >= traffic.acknowledged.get() - 0, "every acknowledged interaction is in Kafka");
       assertExactlyOnce(session, afterWarmUp, end);
+      assertTrue(traffic.failures.isEmpty(), () -> "recall failed on a live node: " + traffic.failures);
+      assertTrue(traffic.answeredWhileDown.get() > 0, "recall answered while the node was down");
     } finally {
       // Stopped in parallel: each waits for its node's graceful stop.
       nodes.parallelStream().forEach(NodeJvm::close);
@@ -319,11 +320,11 @@ class ClusterFailoverTest {
             if (whileDown) answeredWhileDown.incrementAndGet();
             if (NodeJvm.json(r.body()).path("partial").asBoolean()) partial.incrementAndGet();
           } else {
-            failures.add(node.name() + " " + r.statusCode() + " " + r.body());
+            failures.add(node.name() + " " + r.statusCode() + " " + r.body() + " at " + java.time.LocalTime.now());
           }
         } catch (Exception e) {
           // A live node that did not answer fails the test; the node being killed may not answer.
-          if (targets.contains(node)) failures.add(node.name() + " " + e);
+          if (targets.contains(node)) failures.add(node.name() + " " + e + " at " + java.time.LocalTime.now());
           else refused.incrementAndGet();
         } finally {
           java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // the prober's pace
@@ -349,6 +350,10 @@ class ClusterFailoverTest {
     o.put("akka.cluster.split-brain-resolver.stable-after", "5 s");
     o.put("thermocline.retrieval.shards", PARTITIONS);
     o.put("thermocline.retrieval.refresh-period", "0 s");
+    // Three nodes, Cassandra and Kafka share a small loaded machine here: while shards move and rebuild, a search
+    // on a shard that did not move can take longer than the production budget (250 ms), and with every shard late
+    // the answer is a 503. The test is about shards moving and answering, not about that latency.
+    o.put("thermocline.recall.shard-timeout", "2 s");
     // Every journal event stays (no snapshot deletes any): the test reads the operation ids back.
     o.put("thermocline.store.snapshot-every", 1_000_000);
     o.put("thermocline.model.text-encoder", "hashed-ngrams");

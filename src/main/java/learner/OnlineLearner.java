@@ -425,7 +425,7 @@ public final class OnlineLearner implements AutoCloseable {
     if (lane.closed()) return CompletableFuture.completedFuture(Done.getInstance());
     CompletableFuture<Void> finished = new CompletableFuture<>();
     if (!fence.begin(partition, finished)) {
-      lane.close(); // the partition went elsewhere: nothing more of this stream is learned here
+      lane.skip(); // being handed over: not learned here (its next holder learns these records)
       return CompletableFuture.completedFuture(Done.getInstance());
     }
     CompletionStage<Done> learned;
@@ -456,6 +456,11 @@ public final class OnlineLearner implements AutoCloseable {
       else historyOnly(lane, r);
     }
     if (fresh.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+    if (lane.skipped() && fresh.get(0).offset() > from) {
+      // This stream dropped records before these: unless the partition moved past them elsewhere (or this stream is
+      // sought back to them), learning from here would pass them over.
+      return hole(lane, partition, records, refusals, from, fresh.get(0).offset());
+    }
     // The batch covers its offsets from where the partition stands (the same as its first record's, unless the
     // topic has a gap there).
     long last = fresh.get(fresh.size() - 1).offset();
@@ -500,6 +505,21 @@ public final class OnlineLearner implements AutoCloseable {
               memory.remember(positives);
               return CompletableFuture.completedFuture(Done.getInstance());
             }));
+  }
+
+  /** A batch after records this lane's stream dropped: learned only from where the partition stands, if it has them. */
+  private CompletionStage<Done> hole(PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records, int refusals, long from, long first) {
+    return intents.settle(partition).thenCompose(standing -> {
+      partitions.restore(partition, Optional.of(standing.position()));
+      lane.moveTo(standing.next());
+      if (standing.next() < first || refusals >= MAX_REFUSALS) {
+        log.info("learner {} partition {}: records {}-{} not learned here, the stream dropped {}-{}",
+            gen.stateGroup(), partition, first, records.get(records.size() - 1).offset(), standing.next(), first - 1);
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
+      return learnOwned(lane, partition, records, refusals + 1);
+    });
   }
 
   /**

@@ -22,13 +22,15 @@ final class PartitionMemory {
    * One assignment of a partition to this node: the users' recent positives rebuilt for it, the offset learning
    * resumed at (records before it only rebuild those) and where the partition stands as far as this node knows
    * ({@code next}: learner_state's next offset after this node's last batch, or as last read). A lane is closed
-   * when its partition is revoked: a batch its stream still flushes is not learned here.
+   * when its partition is revoked (its stream ends): a batch the stream still flushes is not learned here.
    */
   static final class Lane {
     private final long learnFrom;
     private final RecentPositives recent;
     private volatile long next;
     private volatile boolean closed;
+    /** Records of this lane's stream were dropped unlearned: a later batch may not start where the lane stands. */
+    private volatile boolean skipped;
 
     Lane(long learnFrom, RecentPositives recent) {
       this.learnFrom = learnFrom;
@@ -51,6 +53,15 @@ final class PartitionMemory {
 
     void close() {
       closed = true;
+    }
+
+    boolean skipped() {
+      return skipped;
+    }
+
+    /** A batch of this lane's stream was dropped unlearned (its partition was being handed over). */
+    void skip() {
+      skipped = true;
     }
 
     /** The recent positives a record at {@code offset} only rebuilds (before the resume offset), else null. */
@@ -107,9 +118,10 @@ final class PartitionMemory {
    * to read from, {@code history.window} records earlier, to rebuild them.
    */
   long resumeAt(int partition, long resume) {
+    // Not closing a lane replaced here: Alpakka may keep a partition's stream when the partition comes straight
+    // back, and that stream (sought back to the resume offset) goes on learning in its own lane.
     RecentPositives recent = newRecent();
-    Lane old = lanes.put(partition, new Lane(resume, recent));
-    if (old != null) old.close();
+    lanes.put(partition, new Lane(resume, recent));
     return recent.windowStart(resume);
   }
 
