@@ -350,6 +350,10 @@ class ClusterFailoverTest {
     o.put("akka.cluster.seed-nodes", ports.stream().map(NodeJvm.Ports::address).toList());
     // As `run --node N` does (app.LocalCluster): a silent node on one machine is a dead process.
     o.put("akka.cluster.split-brain-resolver.stable-after", "5 s");
+    // The killed node is often node-1, the first seed node: restarted, it waits this long for the others to answer
+    // before it forms a cluster of its own (an island that never rejoins). 5 s (Akka's default) was too short on
+    // this loaded machine; the cost is the first node's start waiting as long for nodes not started yet.
+    o.put("akka.cluster.seed-node-timeout", "20 s");
     o.put("thermocline.retrieval.shards", PARTITIONS);
     o.put("thermocline.retrieval.refresh-period", "0 s");
     // Three nodes, Cassandra and Kafka share a small loaded machine here: while shards move and rebuild, a search
