@@ -25,7 +25,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import testkit.Await;
 import testkit.NodeJvm;
@@ -49,9 +48,6 @@ import testkit.TestServers;
  * operation id twice (a replayed batch applied again). Acknowledged interactions are in Kafka, so they are within
  * those offsets.
  */
-@Disabled("Fails about one run in two: after the kill, a rebalance can make two surviving nodes learn one partition's "
-    + "records under two batch boundaries (\"two batches start at 395\"). The bug is real and open (issue 16 notes); "
-    + "run it by hand with -Dtest=ClusterFailoverTest while fixing it.")
 class ClusterFailoverTest {
 
   private static final String NAME = "failover";
@@ -106,7 +102,7 @@ class ClusterFailoverTest {
       List<String> warmUp = new ArrayList<>();
       for (int u = 0; u < USERS; u++) warmUp.add(click(user(u), "item-" + u));
       for (int i = 0; i < warmUp.size(); i += 16) {
-        HttpResponse<String> r = nodes.get(i / 16 % 3).post("/v1/interactions",
+        HttpResponse<String> r = postUntilTaken(nodes.get(i / 16 % 3), "/v1/interactions",
             "{\"events\": [" + String.join(",", warmUp.subList(i, Math.min(warmUp.size(), i + 16))) + "]}");
         assertEquals(202, r.statusCode(), r.body());
       }
@@ -175,7 +171,9 @@ class ClusterFailoverTest {
       awaitUp(victim);
       awaitMembers(nodes, 3);
       traffic.only(nodes);
-      assertEquals(200, victim.get("/v1/items/probe-0").statusCode());
+      // Just started on a loaded machine, it may shed a request (429 with Retry-After) before it serves it.
+      NodeJvm back = victim;
+      assertEquals(200, Await.until(SETTLE, () -> back.get("/v1/items/probe-0").statusCode(), c -> c == 200));
       System.out.printf("failover: %s rejoined, 3 Up, %.0f s after the kill%n", victim.name(), seconds(killedAt));
       NodeJvm rejoined = victim;
       Await.until(SETTLE, () -> traffic.recalls(rejoined), n -> n >= 5);
@@ -186,12 +184,13 @@ class ClusterFailoverTest {
               + " learned up to %s; %.0f s in all%n", traffic.acknowledged.get(), traffic.answered.get(),
           traffic.partial.get(), traffic.refused.get(), end, seconds(t0));
 
-      assertTrue(traffic.failures.isEmpty(), () -> "recall failed on a live node: " + traffic.failures);
-      assertTrue(traffic.answeredWhileDown.get() > 0, "recall answered while the node was down");
+      // Learning first: a recall failure must not hide whether a record was learned twice.
       long records = 0;
       for (int p = 0; p < PARTITIONS; p++) records += end.get(p) - afterWarmUp.get(p);
       assertTrue(records >= traffic.acknowledged.get() - 0, "every acknowledged interaction is in Kafka");
       assertExactlyOnce(session, afterWarmUp, end);
+      assertTrue(traffic.failures.isEmpty(), () -> "recall failed on a live node: " + traffic.failures);
+      assertTrue(traffic.answeredWhileDown.get() > 0, "recall answered while the node was down");
     } finally {
       // Stopped in parallel: each waits for its node's graceful stop.
       nodes.parallelStream().forEach(NodeJvm::close);
@@ -323,11 +322,11 @@ class ClusterFailoverTest {
             if (whileDown) answeredWhileDown.incrementAndGet();
             if (NodeJvm.json(r.body()).path("partial").asBoolean()) partial.incrementAndGet();
           } else {
-            failures.add(node.name() + " " + r.statusCode() + " " + r.body());
+            failures.add(node.name() + " " + r.statusCode() + " " + r.body() + " at " + java.time.LocalTime.now());
           }
         } catch (Exception e) {
           // A live node that did not answer fails the test; the node being killed may not answer.
-          if (targets.contains(node)) failures.add(node.name() + " " + e);
+          if (targets.contains(node)) failures.add(node.name() + " " + e + " at " + java.time.LocalTime.now());
           else refused.incrementAndGet();
         } finally {
           java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // the prober's pace
@@ -351,8 +350,16 @@ class ClusterFailoverTest {
     o.put("akka.cluster.seed-nodes", ports.stream().map(NodeJvm.Ports::address).toList());
     // As `run --node N` does (app.LocalCluster): a silent node on one machine is a dead process.
     o.put("akka.cluster.split-brain-resolver.stable-after", "5 s");
+    // The killed node is often node-1, the first seed node: restarted, it waits this long for the others to answer
+    // before it forms a cluster of its own (an island that never rejoins). 5 s (Akka's default) was too short on
+    // this loaded machine; the cost is the first node's start waiting as long for nodes not started yet.
+    o.put("akka.cluster.seed-node-timeout", "20 s");
     o.put("thermocline.retrieval.shards", PARTITIONS);
     o.put("thermocline.retrieval.refresh-period", "0 s");
+    // Three nodes, Cassandra and Kafka share a small loaded machine here: while shards move and rebuild, a search
+    // on a shard that did not move can take longer than the production budget (250 ms), and with every shard late
+    // the answer is a 503. The test is about shards moving and answering, not about that latency.
+    o.put("thermocline.recall.shard-timeout", "2 s");
     // Every journal event stays (no snapshot deletes any): the test reads the operation ids back.
     o.put("thermocline.store.snapshot-every", 1_000_000);
     o.put("thermocline.model.text-encoder", "hashed-ngrams");
@@ -385,9 +392,17 @@ class ClusterFailoverTest {
     for (int p = 0; p < PARTITIONS; p++) {
       entries.add("{\"itemId\": \"probe-" + p + "\", \"title\": \"probe " + p + "\", \"uploaderId\": \"up-0\"}");
     }
-    HttpResponse<String> r = node.post("/v1/items:batch", "{\"items\": [" + String.join(",", entries) + "]}");
+    HttpResponse<String> r = postUntilTaken(node, "/v1/items:batch", "{\"items\": [" + String.join(",", entries) + "]}");
     assertEquals(200, r.statusCode(), r.body());
     assertEquals(items + PARTITIONS, NodeJvm.json(r.body()).path("accepted").asInt(), r.body());
+  }
+
+  /**
+   * Posts until the node takes it: the set-up's requests are retried while answered "come back later" (429 or 503
+   * with Retry-After, as a node on this loaded machine may answer while Cassandra is slow); what is tested is after.
+   */
+  private static HttpResponse<String> postUntilTaken(NodeJvm node, String path, String body) throws Exception {
+    return Await.until(SETTLE, () -> node.post(path, body), r -> r.statusCode() != 429 && r.statusCode() != 503);
   }
 
   /** For each partition, the first user whose interactions land there (the producer keys records by user). */

@@ -52,9 +52,12 @@ import streams.KafkaTopics;
  * Before a batch's first delta is sent, its deltas are written down as the partition's intent, with the
  * frequency estimate after the batch; the operation id every range sees is a function of the batch's offsets.
  * A crash mid-batch leaves the intent: on (re)assignment the intent is re-sent (ranges drop what they already
- * applied) and learning resumes after it. A partition handed to another node by a rebalance (a node joined or
- * left) waits for its batch in flight here, and starts none after ({@link PartitionFence}): otherwise the next owner
- * could read the offset before this batch's intent and learn its records again under other boundaries. So every record's deltas land once, and a replay after a crash ends
+ * applied) and learning resumes after it. The intent and the offset are written compare-and-set on the offset
+ * ({@link IntentProtocol}): a batch is applied only if its intent is written where the partition stands with no
+ * batch pending. A node that still learns a partition another node now holds (a rebalance, a stale stream) is
+ * refused there, applies nothing, re-reads where the partition stands and learns only the records after it (those
+ * before only join the users' histories); a partition revoked here waits for its batch in flight and starts none
+ * after ({@link PartitionFence}), which keeps refusals rare. So every record's deltas land once, and a replay after a crash ends
  * with the same rows as an uninterrupted run over the same records — given the same batch boundaries, which
  * hold when the records are already there (batches fill to size); partitions are learned concurrently, so
  * equality across runs is per partition order, i.e. exact with one partition. The uploader means are shared state
@@ -96,13 +99,14 @@ public final class OnlineLearner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OnlineLearner.class);
   /** Longer than a batch takes, shorter than Kafka's rebalance timeout (max.poll.interval.ms, 5 min). */
   private static final java.time.Duration HAND_OVER_WAIT = java.time.Duration.ofSeconds(30);
+  /** A batch refused this often (the partition moving on under it each time) fails its stream, which restarts. */
+  private static final int MAX_REFUSALS = 20;
 
   private final ActorSystem<?> system;
   private final LearnerSettings settings;
   /** The Kafka consumer group (spreads partitions over nodes); the offsets are kept per model version. */
   private final String group;
   private final LearnerDependencies deps;
-  private final LearnerState state;
   private final InteractionWeights weights;
   private final PositiveBudget budget;
   private final DeadLetters deadLetters;
@@ -156,7 +160,6 @@ public final class OnlineLearner implements AutoCloseable {
     this.settings = settings;
     this.group = groupPrefix + "-" + settings.groupSuffix();
     this.deps = deps;
-    this.state = deps.state();
     this.weights = deps.weights();
     this.budget = new PositiveBudget(weights);
     this.deadLetters = deps.deadLetters();
@@ -306,10 +309,12 @@ public final class OnlineLearner implements AutoCloseable {
                     this::onAssign, revoked -> revoked.forEach(tp -> partitions.revoked(tp.partition())))
                 .flatMapMerge(Math.max(1, topics.partitions()) * 4, pair -> {
                   TopicPartition tp = pair.first();
+                  // This assignment's lane: its stream's batches are learned in it, and dropped once it closes.
+                  PartitionMemory.Lane lane = g.partitions().lane(tp.partition());
                   return pair.second()
-                      .filter(r -> toLearn(tp.partition(), r))
+                      .filter(r -> toLearn(lane, r))
                       .via(budget.batches(settings))
-                      .mapAsync(1, batch -> gated(g, tp.partition(), batch));
+                      .mapAsync(1, batch -> gated(g, lane, tp.partition(), batch));
                 }))
         .viaMat(KillSwitches.single(), Keep.right())
         .toMat(Sink.ignore(), Keep.both())
@@ -321,17 +326,18 @@ public final class OnlineLearner implements AutoCloseable {
   }
 
   /** A batch learned once the gate is open, counted in flight while it runs. */
-  private CompletionStage<Done> gated(Generation g, int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+  private CompletionStage<Done> gated(Generation g, PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records) {
     CompletableFuture<Void> open;
     synchronized (gateLock) {
       open = gate;
       if (open.isDone()) inFlight++;
     }
-    if (!open.isDone()) return open.thenCompose(ignored -> gated(g, partition, records));
+    if (!open.isDone()) return open.thenCompose(ignored -> gated(g, lane, partition, records));
     CompletionStage<Done> learned;
     try {
       learned = g != gen ? CompletableFuture.failedFuture(new IllegalStateException("model version switched"))
-          : learn(partition, records);
+          : learn(lane, partition, records);
     } catch (RuntimeException e) {
       learned = CompletableFuture.failedFuture(e);
     }
@@ -369,14 +375,17 @@ public final class OnlineLearner implements AutoCloseable {
   }
 
   /**
-   * Where each assigned partition resumes; a batch left half-applied by a crash is finished first. The stream
-   * starts {@code history.window} records earlier: those only rebuild the users' recent positives.
+   * Where each assigned partition resumes; a batch left half-applied by a crash (or still in flight on the node that
+   * held the partition) is finished first. The stream starts {@code history.window} records earlier: those only
+   * rebuild the users' recent positives.
    */
   private CompletionStage<Map<TopicPartition, Object>> onAssign(Set<TopicPartition> assigned) {
     Map<TopicPartition, CompletableFuture<Long>> resumes = new HashMap<>();
     for (TopicPartition tp : assigned) {
-      resumes.put(tp, state.read(gen.stateGroup(), tp.partition()).thenCompose(found -> resume(tp.partition(), found))
-          .toCompletableFuture());
+      resumes.put(tp, intents.settle(tp.partition()).thenApply(standing -> {
+        partitions.restore(tp.partition(), Optional.of(standing.position()));
+        return standing.next();
+      }).toCompletableFuture());
     }
     return CompletableFuture.allOf(resumes.values().toArray(CompletableFuture[]::new)).thenApply(ignored -> {
       Map<TopicPartition, Object> offsets = new HashMap<>();
@@ -391,35 +400,39 @@ public final class OnlineLearner implements AutoCloseable {
     });
   }
 
-  private CompletionStage<Long> resume(int partition, Optional<LearnerState.Position> found) {
-    partitions.restore(partition, found);
-    return intents.resume(partition, found);
-  }
-
   /**
-   * False for a record before the partition's resume offset: learned from already, it only rebuilds its user's
+   * False for a record before the lane's resume offset: learned from already, it only rebuilds its user's
    * recent positives (a bad one was dead-lettered the first time).
    */
-  private boolean toLearn(int partition, ConsumerRecord<byte[], byte[]> r) {
-    RecentPositives rebuilding = partitions.rebuilding(partition, r.offset());
-    if (rebuilding == null) return true;
-    try {
-      Interaction event = InteractionCodec.parse(r.value());
-      double w = weights.weight(event.type().wireName());
-      if (w > 0) rebuilding.add(event.userId(), event.itemId(), w, event.ts(), r.offset());
-    } catch (BadRecord ignored) {
-      // dead-lettered when it was learned from
-    }
+  private boolean toLearn(PartitionMemory.Lane lane, ConsumerRecord<byte[], byte[]> r) {
+    if (lane.rebuilding(r.offset()) == null) return true;
+    historyOnly(lane, r);
     return false;
   }
 
+  /** A record learned from already (here or elsewhere): its positive only joins its user's recent positives. */
+  private void historyOnly(PartitionMemory.Lane lane, ConsumerRecord<byte[], byte[]> r) {
+    try {
+      Interaction event = InteractionCodec.parse(r.value());
+      double w = weights.weight(event.type().wireName());
+      if (w > 0) lane.remember(event.userId(), event.itemId(), w, event.ts(), r.offset());
+    } catch (BadRecord ignored) {
+      // dead-lettered when it was learned from
+    }
+  }
+
   /** Learns a batch unless its partition was handed over meanwhile (see {@link PartitionFence}). */
-  private CompletionStage<Done> learn(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
+  private CompletionStage<Done> learn(PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records) {
+    if (lane.closed()) return CompletableFuture.completedFuture(Done.getInstance());
     CompletableFuture<Void> finished = new CompletableFuture<>();
-    if (!fence.begin(partition, finished)) return CompletableFuture.completedFuture(Done.getInstance());
+    if (!fence.begin(partition, finished)) {
+      lane.skip(); // being handed over: not learned here (its next holder learns these records)
+      return CompletableFuture.completedFuture(Done.getInstance());
+    }
     CompletionStage<Done> learned;
     try {
-      learned = learnOwned(partition, records);
+      learned = learnOwned(lane, partition, records, 0);
     } catch (RuntimeException e) {
       learned = CompletableFuture.failedFuture(e);
     }
@@ -429,44 +442,106 @@ public final class OnlineLearner implements AutoCloseable {
     });
   }
 
-  private CompletionStage<Done> learnOwned(int partition, List<ConsumerRecord<byte[], byte[]>> records) {
-    long first = records.get(0).offset();
-    long last = records.get(records.size() - 1).offset();
+  /**
+   * Learns the batch's records from where the partition stands ({@code lane.next()}; earlier ones were learned
+   * already and only join the users' histories). If the partition moved on meanwhile (another node learned from
+   * it: its write was refused), nothing was applied: it re-reads where the partition stands and learns what is left.
+   *
+   * @param refusals how often this batch was refused already (its bad records were dead-lettered the first time)
+   */
+  private CompletionStage<Done> learnOwned(PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records, int refusals) {
+    long from = lane.next();
+    List<ConsumerRecord<byte[], byte[]>> fresh = new ArrayList<>(records.size());
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      if (r.offset() >= from) fresh.add(r);
+      else historyOnly(lane, r);
+    }
+    if (fresh.isEmpty()) return CompletableFuture.completedFuture(Done.getInstance());
+    if (lane.skipped() && fresh.get(0).offset() > from) {
+      // This stream dropped records before these: unless the partition moved past them elsewhere (or this stream is
+      // sought back to them), learning from here would pass them over.
+      return hole(lane, partition, records, refusals, from, fresh.get(0).offset());
+    }
+    // The batch covers its offsets from where the partition stands (the same as its first record's, unless the
+    // topic has a gap there).
+    long last = fresh.get(fresh.size() - 1).offset();
     List<Positive> positives = new ArrayList<>();
     List<CompletableFuture<Void>> dead = new ArrayList<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
+    for (ConsumerRecord<byte[], byte[]> r : fresh) {
       try {
         Interaction event = InteractionCodec.parse(r.value());
         double w = weights.weight(event.type().wireName());
         if (w > 0) positives.add(new Positive(event, w, r.offset()));
       } catch (BadRecord bad) {
-        dead.add(deadLetters.send(r, bad).toCompletableFuture());
+        if (refusals == 0) dead.add(deadLetters.send(r, bad).toCompletableFuture());
       }
     }
     CompletionStage<Void> deadLettered = CompletableFuture.allOf(dead.toArray(CompletableFuture[]::new));
     if (positives.isEmpty()) {
-      return deadLettered.thenCompose(ignored -> intents.pass(partition, last))
-          .thenApply(ignored -> Done.getInstance());
+      return deadLettered.thenCompose(ignored -> intents.pass(partition, from, last))
+          .thenCompose(passed -> {
+            if (!passed) return refused(lane, partition, records, refusals, from, last);
+            lane.moveTo(last + 1);
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
     }
-    PartitionMemory.Batch memory = partitions.forBatch(partition);
+    PartitionMemory.Batch memory = partitions.forBatch(lane, partition);
     long version = gen.version();
     BatchTimings.Lap lap = timings.start();
     return deadLettered
-        .thenCompose(ignored -> assembly.compute(intents.opId(partition, first, last), first, last, positives,
+        .thenCompose(ignored -> assembly.compute(intents.opId(partition, from, last), from, last, positives,
             memory, lap))
-        .thenCompose(learned -> intents.commit(partition, learned.intent(), memory, lap)
-            .thenApply(ignored -> {
+        .thenCompose(learned -> intents.commit(partition, from, learned.intent(), memory, lap)
+            .thenCompose(applied -> {
+              if (!applied) return refused(lane, partition, records, refusals, from, last);
+              lane.moveTo(last + 1);
               counters.learned.addAndGet(learned.examples());
               if (metrics != null) metrics.deltasApplied(rowsOf(learned.intent()), learned.examples());
               if (learned.examples() > 0) {
                 int groups = (positives.size() + settings.softmaxBatch() - 1) / settings.softmaxBatch();
                 lossTrend.observe(learned.loss() / groups);
               }
-              remember(new AppliedBatch(version, partition, first, last));
+              remember(new AppliedBatch(version, partition, from, last));
               freshness.changed(learned.items());
               memory.remember(positives);
-              return Done.getInstance();
+              return CompletableFuture.completedFuture(Done.getInstance());
             }));
+  }
+
+  /** A batch after records this lane's stream dropped: learned only from where the partition stands, if it has them. */
+  private CompletionStage<Done> hole(PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records, int refusals, long from, long first) {
+    return intents.settle(partition).thenCompose(standing -> {
+      partitions.restore(partition, Optional.of(standing.position()));
+      lane.moveTo(standing.next());
+      if (standing.next() < first || refusals >= MAX_REFUSALS) {
+        log.info("learner {} partition {}: records {}-{} not learned here, the stream dropped {}-{}",
+            gen.stateGroup(), partition, first, records.get(records.size() - 1).offset(), standing.next(), first - 1);
+        return CompletableFuture.completedFuture(Done.getInstance());
+      }
+      return learnOwned(lane, partition, records, refusals + 1);
+    });
+  }
+
+  /**
+   * The partition did not stand at {@code from}: another node (or a stale stream of this one) learned from it
+   * meanwhile. Nothing of the batch was applied; the estimator and pool are re-read with where the partition stands
+   * (a batch pending there is finished), and the batch's records after that are learned.
+   */
+  private CompletionStage<Done> refused(PartitionMemory.Lane lane, int partition,
+      List<ConsumerRecord<byte[], byte[]>> records, int refusals, long from, long last) {
+    if (refusals >= MAX_REFUSALS) {
+      return CompletableFuture.failedFuture(new IllegalStateException("learner " + gen.stateGroup() + " partition "
+          + partition + ": batch " + from + "-" + last + " refused " + refusals + " times"));
+    }
+    return intents.settle(partition).thenCompose(standing -> {
+      log.info("learner {} partition {}: batch {}-{} not applied, the partition stands at {} (learned elsewhere)",
+          gen.stateGroup(), partition, from, last, standing.next());
+      partitions.restore(partition, Optional.of(standing.position()));
+      lane.moveTo(standing.next());
+      return learnOwned(lane, partition, records, refusals + 1);
+    });
   }
 
   private static long rowsOf(LearnerIntent intent) {

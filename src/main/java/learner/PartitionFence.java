@@ -18,13 +18,13 @@ import org.slf4j.LoggerFactory;
  * Which partitions this node learns now, and the batch each has in flight: a partition is handed to another node
  * only once its batch here has finished, and no batch of it starts here after.
  *
- * <p>Why: the next owner resumes from the offset and the intent in {@code learner_state}. A batch still running
- * here when it reads them (its intent not yet written, or written but not yet advanced past) would be learned
- * twice, once here and once there under other batch boundaries, with other operation ids the ranges cannot
- * recognise. Kafka calls {@link #revoke} synchronously before a rebalance completes, so waiting there holds the
- * hand-over until the batch is done. A node that dies (kill -9) has nothing in flight that could still write; the
- * intent covers its last batch. What stays open: a batch that takes longer than the wait (then a warning is logged)
- * and a node that loses its partitions without knowing (a pause longer than the Kafka session).
+ * <p>Why: the next owner resumes from the offset and the intent in {@code learner_state}; a batch still running
+ * here when it reads them would have its write refused ({@link IntentProtocol}: the writes are compare-and-set on
+ * the offset) and be computed again there. So this fence is not what makes learning exactly once (a batch that
+ * takes longer than the wait, a node that loses its partitions without knowing, a stale stream after a quick
+ * re-assignment are all caught in Cassandra); it saves that wasted work in the common case. Kafka calls
+ * {@link #revoke} synchronously before a rebalance completes, so waiting there holds the hand-over until the batch
+ * is done.
  */
 final class PartitionFence {
 
@@ -78,8 +78,8 @@ final class PartitionFence {
       CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
           .get(handOverWait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      log.warn("partitions {} handed over with a batch still in flight after {}: it may be learned twice",
-          partitions, handOverWait);
+      log.warn("partitions {} handed over with a batch still in flight after {}: the next owner's first batch "
+          + "may be refused and computed again", partitions, handOverWait);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

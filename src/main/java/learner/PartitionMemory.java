@@ -11,21 +11,83 @@ import storage.LearnerState;
 
 /**
  * What the learner keeps per partition between batches: the frequency estimator (logQ), the pool extra negatives
- * are drawn from (while they are on), and the users' recent positives with the offset learning resumed at. The
- * estimator and pool are saved with every batch's intent and restored on assignment; the recent positives are
- * rebuilt from the records before the resume offset.
+ * are drawn from (while they are on), and per assignment a {@link Lane}: the users' recent positives and where the
+ * partition stands. The estimator and pool are saved with every batch's intent and restored on assignment (and
+ * after a write refused because another node learned meanwhile); the recent positives are rebuilt from the records
+ * before the resume offset.
  */
 final class PartitionMemory {
 
-  /** A partition's users' recent positives and where learning resumed (records before it only rebuild them). */
-  private record History(long learnFrom, RecentPositives recent) {}
+  /**
+   * One assignment of a partition to this node: the users' recent positives rebuilt for it, the offset learning
+   * resumed at (records before it only rebuild those) and where the partition stands as far as this node knows
+   * ({@code next}: learner_state's next offset after this node's last batch, or as last read). A lane is closed
+   * when its partition is revoked (its stream ends): a batch the stream still flushes is not learned here.
+   */
+  static final class Lane {
+    private final long learnFrom;
+    private final RecentPositives recent;
+    private volatile long next;
+    private volatile boolean closed;
+    /** Records of this lane's stream were dropped unlearned: a later batch may not start where the lane stands. */
+    private volatile boolean skipped;
+
+    Lane(long learnFrom, RecentPositives recent) {
+      this.learnFrom = learnFrom;
+      this.recent = recent;
+      this.next = learnFrom;
+    }
+
+    long next() {
+      return next;
+    }
+
+    /** The partition stands at {@code offset} at least (this node's batch passed it, or another node's did). */
+    synchronized void moveTo(long offset) {
+      next = Math.max(next, offset);
+    }
+
+    boolean closed() {
+      return closed;
+    }
+
+    void close() {
+      closed = true;
+    }
+
+    boolean skipped() {
+      return skipped;
+    }
+
+    /** A batch of this lane's stream was dropped unlearned (its partition was being handed over). */
+    void skip() {
+      skipped = true;
+    }
+
+    /** The recent positives a record at {@code offset} only rebuilds (before the resume offset), else null. */
+    RecentPositives rebuilding(long offset) {
+      return offset >= learnFrom ? null : recent;
+    }
+
+    /**
+     * A positive learned (here or, after a refused write, by another node) joins its user's history; one at or
+     * before the newest already there is not added twice.
+     */
+    synchronized void remember(String userId, String itemId, double weight, long atMillis, long offset) {
+      if (offset > recent.lastOffset()) recent.add(userId, itemId, weight, atMillis, offset);
+    }
+  }
 
   /** What one batch of a partition learns with; {@code pool} is null while extra negatives are off. */
-  record Batch(FrequencyEstimator estimator, NegativePool pool, RecentPositives recent) {
+  record Batch(FrequencyEstimator estimator, NegativePool pool, Lane lane) {
+    RecentPositives recent() {
+      return lane.recent;
+    }
+
     /** The batch's positives join their users' histories, for the batches after it. */
     void remember(List<Positive> positives) {
       for (Positive p : positives) {
-        recent.add(p.event().userId(), p.event().itemId(), p.weight(), p.event().ts(), p.offset());
+        lane.remember(p.event().userId(), p.event().itemId(), p.weight(), p.event().ts(), p.offset());
       }
     }
   }
@@ -34,7 +96,7 @@ final class PartitionMemory {
   private final Map<Integer, FrequencyEstimator> estimators = new ConcurrentHashMap<>();
   /** Per partition, while extra negatives are on: where they are drawn from, saved with every batch. */
   private final Map<Integer, NegativePool> pools = new ConcurrentHashMap<>();
-  private final Map<Integer, History> histories = new ConcurrentHashMap<>();
+  private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
 
   PartitionMemory(LearnerSettings settings) {
     this.settings = settings;
@@ -52,34 +114,36 @@ final class PartitionMemory {
   }
 
   /**
-   * Learning of the partition resumes at {@code resume} with empty users' histories; returns the offset to read
-   * from, {@code history.window} records earlier, to rebuild them.
+   * Learning of the partition resumes at {@code resume} with empty users' histories (a new lane); returns the offset
+   * to read from, {@code history.window} records earlier, to rebuild them.
    */
   long resumeAt(int partition, long resume) {
+    // Not closing a lane replaced here: Alpakka may keep a partition's stream when the partition comes straight
+    // back, and that stream (sought back to the resume offset) goes on learning in its own lane.
     RecentPositives recent = newRecent();
-    histories.put(partition, new History(resume, recent));
+    lanes.put(partition, new Lane(resume, recent));
     return recent.windowStart(resume);
   }
 
   void revoked(int partition) {
-    histories.remove(partition);
+    Lane old = lanes.remove(partition);
+    if (old != null) old.close();
   }
 
-  /** The recent positives a record at {@code offset} only rebuilds (it is before the resume offset), else null. */
-  RecentPositives rebuilding(int partition, long offset) {
-    History h = histories.get(partition);
-    return h == null || offset >= h.learnFrom() ? null : h.recent();
+  /** The partition's lane of its current assignment; a closed one when it is not assigned here. */
+  Lane lane(int partition) {
+    Lane found = lanes.get(partition);
+    if (found != null) return found;
+    Lane none = new Lane(Long.MAX_VALUE, newRecent());
+    none.close();
+    return none;
   }
 
-  Batch forBatch(int partition) {
+  Batch forBatch(Lane lane, int partition) {
     FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
-    // Set on assignment, before the partition's records flow. Missing only for a revoked partition's last batch:
-    // an empty history then, not kept (the next owner rebuilds its own).
-    History found = histories.get(partition);
-    RecentPositives recent = found != null ? found.recent() : newRecent();
     NegativePool pool = settings.extraNegatives() == 0 ? null
         : pools.computeIfAbsent(partition, p -> new NegativePool(settings.negativePool()));
-    return new Batch(estimator, pool, recent);
+    return new Batch(estimator, pool, lane);
   }
 
   private FrequencyEstimator newEstimator() {

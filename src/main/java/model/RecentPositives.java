@@ -74,6 +74,11 @@ public final class RecentPositives {
     return Math.max(0, firstOffset - window);
   }
 
+  /** The offset of the newest positive added, or −1. */
+  public long lastOffset() {
+    return lastOffset;
+  }
+
   /**
    * Appends a positive of {@code userId}; calls must come in offset order.
    *
