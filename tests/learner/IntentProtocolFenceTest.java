@@ -62,7 +62,7 @@ class IntentProtocolFenceTest {
     }
   }
 
-  private static final PartitionMemory MEMORY = new PartitionMemory(new LearnerSettings(true, "learner", 0.1f, 100,
+  private static final PartitionMemory MEMORY = new PartitionMemory(new LearnerSettings(true, "learner", 0.1f, 100, 512,
       Duration.ofSeconds(1), 32, 0, 100, 2, 64, 0, false, false,
       new LearnerSettings.History(5, 100, 100, Duration.ofHours(1))));
 
