@@ -130,10 +130,10 @@ public final class Node implements AutoCloseable {
     try {
       // The two servers start in parallel: each takes seconds, mostly waiting.
       CompletableFuture<EmbeddedCassandra> cassandraStart = settings.cassandra().embedded()
-          ? CompletableFuture.supplyAsync(() -> startCassandra(settings, classpathCache))
+          ? CompletableFuture.supplyAsync(() -> startCassandra(settings, classpathCache), ownThread("cassandra-start"))
           : CompletableFuture.completedFuture(null);
       CompletableFuture<EmbeddedKafka> kafkaStart = settings.kafka().embedded()
-          ? CompletableFuture.supplyAsync(() -> startKafka(settings, classpathCache))
+          ? CompletableFuture.supplyAsync(() -> startKafka(settings, classpathCache), ownThread("kafka-start"))
           : CompletableFuture.completedFuture(null);
       CompletableFuture.allOf(cassandraStart, kafkaStart).handle((ok, failure) -> null).join();
       cassandra = cassandraStart.isCompletedExceptionally() ? null : cassandraStart.join();
@@ -237,7 +237,7 @@ public final class Node implements AutoCloseable {
         "uploader-means-flush", () -> CompletableFuture.supplyAsync(() -> {
           uploaderMeans.close();
           return akka.Done.getInstance();
-        }));
+        }, ownThread("uploader-means-flush")));
     Settings.Migration migration = Settings.migration(config);
     FusionService fusion = new FusionService(layout, ranges, metaEncoder, textEncoder, uploaderMeans,
         migration.blend(), clock);
@@ -394,6 +394,14 @@ public final class Node implements AutoCloseable {
           freshness.close();
           return akka.Done.getInstance();
         }, runnable -> new Thread(runnable, "thermocline-drain").start()));
+  }
+
+  /**
+   * Blocking work (a server's start, a last flush) runs on a thread of its own, never on the common pool: that pool
+   * has two threads on a 2-core machine (Main.commonPoolOfTwo), and callbacks of Akka's stages need them.
+   */
+  static java.util.concurrent.Executor ownThread(String name) {
+    return runnable -> new Thread(runnable, "thermocline-" + name).start();
   }
 
   /** How long requests in flight get to finish once the node stops taking new ones. */

@@ -48,7 +48,9 @@ public final class TrainingWork implements TrainingCoordinator.Work {
   public CompletionStage<String[]> resume(TrainingRuns.Run run) {
     var end = training.end(run.runId());
     if (end.isPresent()) return end.get().thenApply(TrainingWork::outcome);
-    return CompletableFuture.supplyAsync(() -> training.settle(run.runId()));
+    // settle may block on the store: a thread of its own, not the common pool (two threads on a 2-core machine).
+    return CompletableFuture.supplyAsync(() -> training.settle(run.runId()),
+        runnable -> new Thread(runnable, "thermocline-training-settle").start());
   }
 
   private static String[] outcome(service.Training.Progress p) {
