@@ -393,7 +393,7 @@ public final class Node implements AutoCloseable {
           if (streams != null) streams.close(); // blocking: on its own thread, not a dispatcher's
           freshness.close();
           return akka.Done.getInstance();
-        }, runnable -> new Thread(runnable, "thermocline-drain").start()));
+        }, ownThread("drain")));
   }
 
   /**
