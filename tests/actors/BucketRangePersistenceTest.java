@@ -66,7 +66,7 @@ class BucketRangePersistenceTest {
   void batchedOccupantsAreCountedOnceAcrossRetriesAndRestarts() {
     Config occupants = TestNodes.config("range_occupants");
     try (Node node = TestNodes.start(occupants)) {
-      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupant("a", 1, false, r)).outcome());
+      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupant("a", 1, false, null, r)).outcome());
       // "a" was counted alone before; "c" repeats within the batch: only b and c are new.
       BucketRange.Ack batch = ask(node, r -> new BucketRange.AddOccupants(
           java.util.List.of("a", "b", "c", "c"), new int[] {1, 2, 2, 2}, r));
@@ -85,6 +85,38 @@ class BucketRangePersistenceTest {
       assertEquals(BucketRange.Outcome.DUPLICATE,
           ask(node, r -> new BucketRange.AddOccupants(java.util.List.of("c"), new int[] {2}, r)).outcome());
     }
+  }
+
+  @Test
+  void anItemAloneInABucketBringsItsRowAndAnItemJoiningOthersLeavesTheirs() {
+    try (Node node = TestNodes.start(TestNodes.config("range_adopt"))) {
+      int dim = node.settings().store().layout().dim();
+      float[] mine = new float[dim];
+      float[] other = new float[dim];
+      for (int i = 0; i < dim; i++) {
+        mine[i] = 0.25f * (i % 5) - 0.5f;
+        other[i] = 1f - 0.125f * (i % 7);
+      }
+      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupant("a", 5, false, mine, r))
+          .outcome());
+      assertArrayEquals(mine, row(node, 5), 1e-3f, "an empty bucket takes the newcomer's row");
+      // A second occupant shares the row as it is; its own row is not written over the first's.
+      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupant("b", 5, false, other, r))
+          .outcome());
+      assertArrayEquals(mine, row(node, 5), 1e-3f, "a shared bucket keeps its row");
+      BucketRange.Ack bad = ask(node, r -> new BucketRange.AddOccupant("c", 6, false, new float[3], r));
+      assertEquals(BucketRange.Outcome.REJECTED, bad.outcome());
+      assertTrue(bad.error().contains("rowIfAlone"), bad.error());
+      assertEquals(2, summary(node).items());
+    }
+  }
+
+  private static float[] row(Node node, int row) {
+    BucketRange.RowsRead read = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, ENTITY)
+        .<BucketRange.RowsRead>ask(r -> new BucketRange.ReadRows(new int[] {row}, r), TIMEOUT).toCompletableFuture()
+        .join();
+    assertNull(read.error());
+    return read.row(0);
   }
 
   private static void assertOccupancy(BucketRange.Summary s) {

@@ -50,18 +50,34 @@ class TierMigrationTest {
 
   @Test
   void promotesAndDemotesWithHysteresisAndBlendsTheServedVector() throws Exception {
-    for (String id : List.of("p", "q", "r", "s")) fx.register(id, "video " + id + " about cats");
+    String twin = mediumBucketTwinOf("q");
+    for (String id : List.of("p", "q", "r", "s", twin)) fx.register(id, "video " + id + " about cats");
     JsonNode pBefore = fx.item("p");
     JsonNode qBefore = fx.item("q");
+    JsonNode twinBefore = fx.item(twin);
     assertEquals("cold", pBefore.get("tier").asText());
+
+    // Run 0: q's twin reaches medium, alone in its bucket: the bucket takes the twin's row re-weighted for the
+    // medium tier's fusion weight, so its fused vector is the one it had.
+    fx.addImpressions(Map.of(twin, 150L));
+    JsonNode run0 = fx.awaitRun(fx.startRun());
+    assertEquals(Map.of("cold>medium", 1L), MigrationFixture.pairs(run0), run0.toString());
+    JsonNode moved = fx.item(twin);
+    assertEquals("medium", moved.get("tier").asText());
+    assertEquals(0.55, moved.get("alpha").asDouble(), 1e-6, "the medium tier's fusion weight");
+    float[] twinRow = model.Fusion.rowKeepingOutput(floats(twinBefore.get("embedding").get("hash")),
+        floats(twinBefore.get("embedding").get("meta")), twinBefore.get("alpha").asDouble(), 0.55);
+    assertArrayEquals(twinRow, floats(moved.get("embedding").get("hash")), 1e-3f, "the empty bucket's new row");
+    assertArrayEquals(floats(twinBefore.get("embedding").get("final")), MigrationFixture.fused(moved), 2e-3f,
+        "fused in the medium tier: the vector before the move");
 
     // Run 1: p reaches hot, q (700) and r (150) reach medium, s (99) stays just below medium.
     fx.addImpressions(Map.of("p", 1500L, "q", 700L, "r", 150L, "s", 99L));
     JsonNode run1 = fx.awaitRun(fx.startRun());
     assertEquals(Map.of("cold>hot", 1L, "cold>medium", 2L), MigrationFixture.pairs(run1), run1.toString());
-    assertEquals(4, run1.get("scannedItems").asInt());
+    assertEquals(5, run1.get("scannedItems").asInt());
     assertEquals("promoted", run1.get("pairs").get(0).get("kind").asText());
-    assertEquals(Map.of("hot", 1L, "medium", 2L, "cold", 1L), fx.occupancy());
+    assertEquals(Map.of("hot", 1L, "medium", 3L, "cold", 1L), fx.occupancy());
     assertEquals("medium", fx.item("q").get("tier").asText());
     assertEquals("cold", fx.item("s").get("tier").asText());
 
@@ -78,7 +94,8 @@ class TierMigrationTest {
     assertArrayEquals(pOld, MigrationFixture.fused(p), 2e-3f, "fused in the hot tier: the vector before the move");
     assertArrayEquals(pOld, floats(p.get("move").get("anchor")), 1e-6f, "the anchor is the final vector before");
 
-    // q joined a medium bucket, whose row it shares: its fused vector changes, and the blend covers the jump.
+    // q joined its twin's medium bucket, whose row it shares: its fused vector changes, and the blend covers the
+    // jump. The twin's row stays as it was.
     // Served: 0.8 of its final vector before the move plus 0.2 of its new one (the weight has fallen by a few
     // seconds' worth of the 24 h window).
     JsonNode q = fx.item("q");
@@ -92,6 +109,8 @@ class TierMigrationTest {
     float[] served = floats(q.get("embedding").get("final"));
     for (int i = 0; i < served.length; i++) assertEquals(0.8 * old[i] + 0.2 * fresh[i], served[i], 2e-4, "element " + i);
     assertNotEquals(fresh[0], served[0], "not the new vector yet");
+    assertArrayEquals(floats(moved.get("embedding").get("hash")), floats(q.get("embedding").get("hash")), 1e-6f,
+        "q serves the row its twin brought");
 
     // Run 2: p falls to 700 and r to 60: above half their thresholds, so both stay; q at 700 stays medium.
     fx.addImpressions(Map.of("p", -800L, "r", -90L));
@@ -107,7 +126,7 @@ class TierMigrationTest {
     for (JsonNode pair : run3.get("pairs")) assertEquals("demoted", pair.get("kind").asText());
     assertEquals("medium", fx.item("p").get("tier").asText());
     assertEquals("cold", fx.item("r").get("tier").asText());
-    assertEquals(Map.of("hot", 0L, "medium", 2L, "cold", 2L), fx.occupancy());
+    assertEquals(Map.of("hot", 0L, "medium", 3L, "cold", 2L), fx.occupancy());
     HotSlotAllocator.Allocation slot = ClusterSharding.get(node.system())
         .entityRefFor(HotSlotAllocator.TYPE_KEY, "0")
         .<HotSlotAllocator.Allocation>ask(r -> new HotSlotAllocator.Lookup("p", r), Duration.ofSeconds(10))
@@ -116,9 +135,18 @@ class TierMigrationTest {
 
     // All runs, per pair, on /admin/tiers.
     JsonNode migrations = fx.admin("GET", "/admin/tiers", 200).get("migrations");
-    assertEquals(Map.of("cold>hot", 1L, "cold>medium", 2L, "hot>medium", 1L, "medium>cold", 1L),
+    assertEquals(Map.of("cold>hot", 1L, "cold>medium", 3L, "hot>medium", 1L, "medium>cold", 1L),
         MigrationFixture.pairs(migrations), migrations.toString());
     assertEquals(run3.get("runId").asText(), migrations.get("last").get("runId").asText());
     fx.admin("GET", "/admin/migrations/m-99", 404);
+  }
+
+  /** An item id that lands in {@code itemId}'s medium bucket (the medium tier above: 256 buckets, its seed). */
+  private static String mediumBucketTwinOf(String itemId) {
+    embedding.ItemHasher medium = new embedding.ItemHasher(1540483477);
+    int bucket = medium.bucket(itemId, 256);
+    for (int i = 0; ; i++) {
+      if (medium.bucket("twin-" + i, 256) == bucket) return "twin-" + i;
+    }
   }
 }

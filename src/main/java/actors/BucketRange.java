@@ -65,8 +65,13 @@ public final class BucketRange
   public record WriteRows(String opId, int[] rows, float[] values, boolean resetOptimizer, ActorRef<Ack> replyTo)
       implements Command {}
 
-  /** Counts one more item in a bucket; {@code resetRow} gives a reused exclusive slot a fresh row and optimizer. */
-  public record AddOccupant(String opId, int row, boolean resetRow, ActorRef<Ack> replyTo) implements Command {}
+  /**
+   * Counts one more item in a bucket; {@code resetRow} gives a reused exclusive slot a fresh row and optimizer.
+   * {@code rowIfAlone} (or null): the row a hashed bucket takes, with a fresh optimizer, when the item is its only
+   * occupant, so an item moving into an empty bucket brings what it learned (a shared bucket's row stays).
+   */
+  public record AddOccupant(String opId, int row, boolean resetRow, float[] rowIfAlone, ActorRef<Ack> replyTo)
+      implements Command {}
 
   /**
    * Counts many items at once (registration batches: one persist per range instead of one per item). Each item
@@ -361,9 +366,18 @@ public final class BucketRange
 
   private ReplyEffect<Event, State> onAddOccupant(State state, AddOccupant cmd) {
     if (state.recentOps.contains(cmd.opId())) return duplicate(cmd.replyTo(), cmd.opId());
-    String bad = badRows(state, new int[] {cmd.row()});
+    int[] rows = {cmd.row()};
+    String bad = badRows(state, rows);
+    if (bad == null && cmd.rowIfAlone() != null) bad = badVectors(state, rows, cmd.rowIfAlone(), "rowIfAlone");
     if (bad != null) return rejected(cmd.replyTo(), cmd.opId(), bad);
-    return Effect().persist(new OccupantAdded(cmd.opId(), cmd.row(), cmd.resetRow()))
+    OccupantAdded added = new OccupantAdded(cmd.opId(), cmd.row(), cmd.resetRow());
+    if (cmd.rowIfAlone() == null || state.occupancy.count(cmd.row()) > 0) {
+      return Effect().persist(added).thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, 1, null));
+    }
+    RowPatch patch = kernel.write(state.block, rows, cmd.rowIfAlone(), settings.initialAccumulator(), true,
+        roundingSeed(cmd.opId()));
+    // One atomic write of both events: a replay never sees the count without the row.
+    return Effect().persist(List.of(new RowsWritten(cmd.opId(), System.currentTimeMillis(), patch.toBytes()), added))
         .thenReply(cmd.replyTo(), s -> new Ack(cmd.opId(), Outcome.APPLIED, 1, null));
   }
 

@@ -145,10 +145,14 @@ public final class BucketRanges {
     return everyVersion(entityId, id -> entity(id).ask(r -> new BucketRange.AddOccupants(opIds, rows, r), askTimeout));
   }
 
-  /** Counts an occupant of {@code row} (within the range), resetting the row first if {@code resetRow}. */
-  public CompletionStage<BucketRange.Ack> addOccupant(String entityId, String opId, int row, boolean resetRow) {
+  /**
+   * Counts an occupant of {@code row} (within the range), resetting the row first if {@code resetRow}; a bucket with
+   * no other occupant takes {@code rowIfAlone} as its row (null: keeps its row).
+   */
+  public CompletionStage<BucketRange.Ack> addOccupant(String entityId, String opId, int row, boolean resetRow,
+      float[] rowIfAlone) {
     return everyVersion(entityId,
-        id -> entity(id).ask(r -> new BucketRange.AddOccupant(opId, row, resetRow, r), askTimeout));
+        id -> entity(id).ask(r -> new BucketRange.AddOccupant(opId, row, resetRow, rowIfAlone, r), askTimeout));
   }
 
   /** Uncounts an occupant of {@code row} (within the range). */

@@ -208,7 +208,7 @@ public final class HotSlotAllocator extends EventSourcedBehaviorWithEnforcedRepl
   /** Claim: reset the row and count the owner; release: uncount. Both idempotent by operation id. */
   private void sendToRowStore(SlotTable.Pending p) {
     var answer = p.status() == SlotTable.Status.CLAIMING
-        ? rowStore.addOccupant(rangeEntityId, p.opId(), p.slot(), true)
+        ? rowStore.addOccupant(rangeEntityId, p.opId(), p.slot(), true, null)
         : rowStore.removeOccupant(rangeEntityId, p.opId(), p.slot());
     ctx.pipeToSelf(answer, (ack, failure) -> {
       if (failure != null) return new RowStoreAnswered(p.slot(), p.seq(), false, failure.toString());

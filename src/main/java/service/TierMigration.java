@@ -29,9 +29,10 @@ import streams.AsyncLimit;
 /**
  * What a tier-migration run does to the items ({@link MigrationCoordinator.Work}): reads each indexed item's
  * exposure counters and plans its move by the {@link TierPolicy}; then moves it. A move claims the item's row in the
- * new tier (a hot slot set to its current hash row, or a count in a hashed bucket), gives up the old one, and
- * commits the new placement with the item's served vector as the blend's anchor; then re-indexes it. An expiry
- * gives up the row, commits the item as expired (metadata kept) and takes it out of recall.
+ * new tier (a hot slot set to its current hash row, or a count in a hashed bucket, whose row it takes when no other
+ * item is counted there), gives up the old one, and commits the new placement with the item's served vector as the
+ * blend's anchor; then re-indexes it. An expiry gives up the row, commits the item as expired (metadata kept) and
+ * takes it out of recall.
  *
  * <p>Repeating a move of the same run is safe: the steps before the commit are idempotent (per item at the hot
  * allocator, per operation id at a bucket range, within its dedupe window), and an item whose record names the run
@@ -153,8 +154,9 @@ public final class TierMigration implements MigrationCoordinator.Work {
     TierSpec to = layout.tier(move.to());
     return items.fusion().serve(List.of(item)).thenCombine(items.fusion().alpha(to.name()), (served, toAlpha) -> {
       FusionService.Served now = served.get(0);
-      // A hot slot starts from the row the item learned so far, re-weighted for the hot tier's fusion weight, so
-      // its fused vector is what it was (a hashed bucket's row is shared: the blend from the anchor covers it).
+      // A hot slot, or a hashed bucket nobody else is counted in, starts from the row the item learned so far,
+      // re-weighted for the new tier's fusion weight, so its fused vector is what it was. A shared bucket's row is
+      // the others' too: it stays, and the blend from the anchor covers the jump.
       float[] hashRow = model.Fusion.rowKeepingOutput(now.hash(), now.meta(), now.alpha(), toAlpha);
       return java.util.Map.entry(now.vector(), hashRow);
     }).thenCompose(start -> {

@@ -43,7 +43,8 @@ final class TierPlacements {
 
   /**
    * Claims a row for the item in {@code tier}: in the exclusive tier a slot of its own, set to {@code initialRow} with
-   * a fresh optimizer state; in a hashed tier a count in its bucket. Empty when the exclusive tier is full.
+   * a fresh optimizer state; in a hashed tier a count in its bucket, whose row becomes {@code initialRow} when nobody
+   * else is counted there (a shared row stays as the others learned it). Empty when the exclusive tier is full.
    */
   CompletionStage<Optional<Placement>> claim(String itemId, TierSpec tier, float[] initialRow, String opPrefix) {
     if (tier.kind() == TierKind.EXCLUSIVE) {
@@ -61,7 +62,7 @@ final class TierPlacements {
     }
     int bucket = placement.bucket(tier.name(), itemId);
     BucketRanges.Key key = new BucketRanges.Key(tier.name(), bucket);
-    return ranges.addOccupant(ranges.entityOf(key), opPrefix + ":in", ranges.rowInRange(key), false)
+    return ranges.addOccupant(ranges.entityOf(key), opPrefix + ":in", ranges.rowInRange(key), false, initialRow)
         .thenApply(ack -> {
           requirePersisted(ack);
           return Optional.of(new Placement(tier.name(), bucket, -1));
