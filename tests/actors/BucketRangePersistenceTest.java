@@ -111,6 +111,31 @@ class BucketRangePersistenceTest {
     }
   }
 
+  @Test
+  void aNewVersionsRangeSeededFromItsParentHoldsItsRowsOccupancyAndDedupeWindow() {
+    try (Node node = TestNodes.start(TestNodes.config("range_seed"))) {
+      int dim = node.settings().store().layout().dim();
+      for (int b = 0; b < 3; b++) {
+        int batch = b;
+        assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> DeltaStream.command(batch, dim, r)).outcome());
+      }
+      assertEquals(BucketRange.Outcome.APPLIED, ask(node, r -> new BucketRange.AddOccupants(
+          java.util.List.of("a", "b", "c"), new int[] {1, 2, 2}, r)).outcome());
+      String child = embedding.StoreLayout.entityId("cold", 0, 7);
+      BucketRange.Ack seeded = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, child)
+          .<BucketRange.Ack>ask(r -> new BucketRange.Seed(ENTITY, r), TIMEOUT).toCompletableFuture().join();
+      assertEquals(BucketRange.Outcome.APPLIED, seeded.outcome(), seeded.toString());
+      BucketRange.Summary copy = node.admin().rangeSummary(child).toCompletableFuture().join();
+      assertOccupancy(copy);
+      assertEquals(summary(node).opsApplied(), copy.opsApplied(), copy.toString());
+      assertEquals(summary(node).rememberedOps(), copy.rememberedOps(), copy.toString());
+      BucketRange.RowsRead rows = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, child)
+          .<BucketRange.RowsRead>ask(r -> new BucketRange.ReadRows(new int[] {0, 1, 2, 3}, r), TIMEOUT)
+          .toCompletableFuture().join();
+      assertArrayEquals(java.util.Arrays.copyOf(rows(node), 4 * dim), rows.values(), "the parent's rows");
+    }
+  }
+
   private static float[] row(Node node, int row) {
     BucketRange.RowsRead read = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, ENTITY)
         .<BucketRange.RowsRead>ask(r -> new BucketRange.ReadRows(new int[] {row}, r), TIMEOUT).toCompletableFuture()

@@ -235,6 +235,7 @@ class ItemsHttpTest {
     assertEquals(401, send("GET", "/admin/tiers", null, node.adminPort(), "wrong").status());
     assertEquals(404, admin("/admin/entities/bucket-range/nope-0").status());
     assertEquals(404, admin("/admin/entities/bucket-range/cold-99999").status());
+    assertEquals(404, admin("/admin/entities/bucket-range/cold-0@v0").status(), "a version is a positive number");
     Answer ok = admin("/admin/entities/bucket-range/cold-0");
     assertEquals(200, ok.status(), ok.text());
     assertEquals("cold", ok.body().get("tier").asText());

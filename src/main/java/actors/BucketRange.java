@@ -267,7 +267,9 @@ public final class BucketRange
         .onCommand(Retire.class, (state, cmd) -> retire(cmd))
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
         .onCommand(Command.class, (state, cmd) -> Effect().stash());
-    return builder.forAnyState()
+    // Built from the outer builder: the by-state builder's own build() would leave the unseeded state's handlers out
+    // (a new version's range then answered Seed as done, and started empty instead of a copy of its parent).
+    builder.forAnyState()
         .onCommand(Seed.class, (state, cmd) -> duplicate(cmd.replyTo(), "seed"))
         .onCommand(SeedChunk.class, (state, cmd) -> Effect().noReply())
         .onCommand(Export.class, this::onExport)
@@ -280,8 +282,8 @@ public final class BucketRange
         .onCommand(RemoveOccupant.class, this::onRemoveOccupant)
         .onCommand(GetSummary.class, (state, cmd) -> Effect().reply(cmd.replyTo(), summary(state)))
         .onCommand(GetChangedRows.class, (state, cmd) -> Effect().reply(cmd.replyTo(),
-            new ChangedRows(StoreLayout.entityId(tier, range), state.block.changedRows())))
-        .build();
+            new ChangedRows(StoreLayout.entityId(tier, range), state.block.changedRows())));
+    return builder.build();
   }
 
   private ReplyEffect<Event, State> onSeed(State state, Seed cmd) {

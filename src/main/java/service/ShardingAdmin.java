@@ -157,6 +157,7 @@ public final class ShardingAdmin {
     try {
       String tier = StoreLayout.tierOfEntity(id);
       int range = StoreLayout.rangeOfEntity(id);
+      StoreLayout.versionOfEntity(id); // "@v<n>" names a model version's copy; "@v0" and "@vx" are not ids
       int count = ranges.layout().rangeCount(tier);
       if (range >= count) throw ApiError.notFound("table " + tier + " has ranges 0–" + (count - 1) + ", not " + range);
     } catch (IllegalArgumentException e) {

@@ -178,6 +178,7 @@ public final class FuzzCases {
   private FuzzCase admin() {
     String path = pick("/admin/tiers", "/admin/entities/bucket-range/cold-0", "/admin/entities/bucket-range/cold-"
         + "9".repeat(30), "/admin/entities/bucket-range/hot--1", "/admin/entities/bucket-range/%ED%A0%80-1",
+        "/admin/entities/bucket-range/cold-0@v0", "/admin/entities/bucket-range/cold-0@vx",
         "/admin/entities/nothing/x", "/admin/entities/bucket-range/" + "z".repeat(2000), "/admin/migrations",
         "/admin/export?tier=cold", "/admin/", "/admin/tiers?x=%00");
     String method = pick("GET", "GET", "POST", "DELETE", "PUT");
