@@ -91,6 +91,10 @@ public final class Bench implements Runnable {
     @Option(names = "--seed", defaultValue = "15", description = "seed of the request mix")
     long seed;
 
+    @Option(names = "--items", defaultValue = "20000",
+        description = "the catalogue the load writes to and reads: registered first, then updated")
+    int items;
+
     @Option(names = "--dir", defaultValue = "target/bench-soak", description = "scratch folder (wiped first)")
     String dir;
 

@@ -30,11 +30,11 @@ final class SoakBench {
     Config config = ConfigFactory.parseMap(c).withFallback(ConfigFactory.load());
     System.out.printf("starting a node (embedded Cassandra and Kafka) under %s …%n", dir);
     try (Node node = Node.start(config)) {
-      System.out.printf("soak: capacity ramp %s clients × %.0f s, then %.1f × capacity for %.1f minutes, seed %d …%n",
-          o.rampClients, o.rampSeconds, o.load, o.minutes, o.seed);
+      System.out.printf("soak: %,d items, capacity ramp %s clients × %.0f s, then %.1f × capacity for %.1f minutes,"
+          + " seed %d …%n", o.items, o.rampClients, o.rampSeconds, o.load, o.minutes, o.seed);
       SoakRun.Report r = new SoakRun(new SoakRun.Target(node.httpPort())).run(new SoakRun.Plan(o.rampClients,
           Duration.ofMillis(Math.round(o.rampSeconds * 1000)), o.load, Duration.ofMillis(Math.round(o.minutes * 60_000)),
-          o.seed));
+          o.seed, o.items));
       System.out.println("answers by status (0: no answer): " + r.byStatus());
       System.out.println(r.resultLine());
       return r.errors5xx() == 0 && r.lost() == 0 ? 0 : 1;

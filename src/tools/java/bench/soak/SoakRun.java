@@ -24,14 +24,17 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.ConcurrentHistogram;
 
 /**
- * Mixed load past capacity against a node's public API: item registrations (single and in batches of 50),
- * interactions (batches of 10) and recalls. First the node's capacity for the mix: a closed-loop ramp of clients,
+ * Mixed load past capacity against a node's public API: item writes (single and in batches of 50), interactions
+ * (batches of 10) and recalls, over a fixed catalogue of {@code items} items registered first and 5,000 users, so
+ * what the node holds for them is bounded and its heap must stay flat: growth is a leak, not new data (a growing
+ * catalogue is what {@code bench writes} measures). First the node's capacity for the mix: a closed-loop ramp of clients,
  * the best rate of accepted (2xx) answers. Then an open loop: requests arrive at {@code load} × that rate (Poisson
  * arrivals, each sent whether or not earlier ones were answered) for a while. Then every accepted write is read back.
  * Counts answers by status, the latency of the accepted ones (from the time each request was due, so a slow node
  * cannot hide its queue; {@code send_lag_p99_ms} tells how much of it is the generator's own lag on a busy machine),
- * the heap, and the writes acknowledged but not in the store at the end (lost). A 429 or 503 with Retry-After is the
- * node shedding load; a 5xx other than 503 is a bug.
+ * the heap after a full collection each minute, and the writes acknowledged but not in the store at the end (lost:
+ * an item whose stored title is older than its last acknowledged write, a user's history short of its acknowledged
+ * events). A 429 or 503 with Retry-After is the node shedding load; a 5xx other than 503 is a bug.
  */
 public final class SoakRun {
 
@@ -49,24 +52,27 @@ public final class SoakRun {
    * @param rampStep how long each step runs
    * @param load offered rate of the open loop, in multiples of the capacity
    * @param duration how long the open loop runs
+   * @param items the catalogue: registered before the ramp, then every item write is an update of one of them
    */
-  public record Plan(List<Integer> rampClients, Duration rampStep, double load, Duration duration, long seed) {}
+  public record Plan(List<Integer> rampClients, Duration rampStep, double load, Duration duration, long seed,
+      int items) {}
 
   /** The node's capacity for the mix: accepted answers per second at the best step of the ramp. */
   public record Capacity(double rps, int clients) {}
 
   public record Report(double minutes, long requests, long errors5xx, long rejected429, long unavailable503,
-      double p50Ms, double p99Ms, double rejectedP99Ms, long heapStartMb, long heapEndMb, long lost,
+      double p50Ms, double p99Ms, double rejectedP99Ms, long heapStartMb, long heapEndMb, long heapMaxMb, long lost,
       Map<Integer, Long> byStatus, double capacityRps, double offeredRps, double acceptedRps, long notSent,
-      double sendLagP99Ms) {
+      double sendLagP99Ms, int items) {
     public String resultLine() {
       // errors_5xx leaves out 503 (a dependency away or slow, with Retry-After: shedding, not a bug), counted apart.
       // p50_ms and p99_ms: latency of the accepted (2xx) answers of the open loop, from when each request was due.
       return String.format(java.util.Locale.ROOT, "RESULT soak minutes=%.1f requests=%d errors_5xx=%d "
           + "rejected_429=%d p99_ms=%.1f heap_start_mb=%d heap_end_mb=%d lost=%d unavailable_503=%d "
           + "capacity_rps=%.1f offered_rps=%.1f accepted_rps=%.1f p50_ms=%.1f rejected_p99_ms=%.1f not_sent=%d "
-          + "send_lag_p99_ms=%.1f", minutes, requests, errors5xx, rejected429, p99Ms, heapStartMb, heapEndMb, lost,
-          unavailable503, capacityRps, offeredRps, acceptedRps, p50Ms, rejectedP99Ms, notSent, sendLagP99Ms);
+          + "send_lag_p99_ms=%.1f heap_max_mb=%d items=%d", minutes, requests, errors5xx, rejected429, p99Ms,
+          heapStartMb, heapEndMb, lost, unavailable503, capacityRps, offeredRps, acceptedRps, p50Ms, rejectedP99Ms,
+          notSent, sendLagP99Ms, heapMaxMb, items);
     }
   }
 
@@ -100,13 +106,19 @@ public final class SoakRun {
     }
   }
 
-  /** One request of the mix, and the writes it carries (to read back once accepted). */
-  private record Call(String path, String body, List<String> items, List<String> users) {}
+  /** One request of the mix, and the writes it carries (to read back once accepted): item id → its write's number. */
+  private record Call(String path, String body, Map<String, Long> items, List<String> users) {}
 
   private final Target target;
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).executor(Executors.newFixedThreadPool(4)).build();
-  private final Map<String, Boolean> acceptedItems = new ConcurrentHashMap<>();
+  /** Per item, the number of its last acknowledged write (in its title). */
+  private final Map<String, Long> acceptedItems = new ConcurrentHashMap<>();
+  /** Numbers item writes (titles "soak item <n>"), so the read-back can tell an older write from the last one. */
+  private final AtomicLong writes = new AtomicLong();
+  /** The next catalogue item to update: writes go round the catalogue, so one item is rarely written twice at once. */
+  private final AtomicLong cursor = new AtomicLong();
+  private int catalogue = 1;
   private final Map<String, AtomicInteger> acceptedEvents = new ConcurrentHashMap<>();
   private final AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 3_600_000); // distinct event times
 
@@ -116,6 +128,7 @@ public final class SoakRun {
 
   /** Measures the capacity, drives the open loop at {@code plan.load()} × it, then reads back every accepted write. */
   public Report run(Plan plan) throws Exception {
+    register(plan.items(), plan.seed());
     Capacity capacity = capacity(plan.rampClients(), plan.rampStep(), plan.seed());
     System.out.printf(java.util.Locale.ROOT, "capacity for the mix: %.1f accepted requests/s (at %d clients)%n",
         capacity.rps(), capacity.clients());
@@ -124,8 +137,19 @@ public final class SoakRun {
     System.out.printf(java.util.Locale.ROOT, "open loop: %.1f requests/s (%.1f × capacity) for %.1f minutes …%n",
         offered, plan.load(), plan.duration().toMillis() / 60_000.0);
     Tally t = new Tally();
-    long notSent = openLoop(offered, plan.duration(), plan.seed(), t);
+    List<Long> heap = new java.util.concurrent.CopyOnWriteArrayList<>(List.of(heapStart));
+    var sampler = Executors.newSingleThreadScheduledExecutor();
+    sampler.scheduleAtFixedRate(() -> heap.add(heapUsedMb()), 1, 1, TimeUnit.MINUTES);
+    long notSent;
+    try {
+      notSent = openLoop(offered, plan.duration(), plan.seed(), t);
+    } finally {
+      sampler.shutdownNow();
+      sampler.awaitTermination(1, TimeUnit.MINUTES);
+    }
     long heapEnd = heapUsedMb();
+    heap.add(heapEnd);
+    System.out.println("heap in use after a full collection, at the start, each minute and at the end (MB): " + heap);
     System.out.printf("load done: %,d requests, by status %s; reading back %,d items and %,d users …%n",
         t.answered.sum(), t.statuses(), acceptedItems.size(), acceptedEvents.size());
     if (!t.noAnswer.isEmpty()) System.out.println("no answer (status 0), by client exception: " + t.noAnswer);
@@ -136,8 +160,37 @@ public final class SoakRun {
     double seconds = plan.duration().toMillis() / 1000.0;
     return new Report(plan.duration().toMillis() / 60_000.0, t.answered.sum(), errors, t.status(429), t.status(503),
         t.acceptedMicros.getValueAtPercentile(50) / 1000.0, t.acceptedMicros.getValueAtPercentile(99) / 1000.0,
-        t.refusedMicros.getValueAtPercentile(99) / 1000.0, heapStart, heapEnd, lost, statuses, capacity.rps(), offered,
-        t.acceptedMicros.getTotalCount() / seconds, notSent, t.sendLagMicros.getValueAtPercentile(99) / 1000.0);
+        t.refusedMicros.getValueAtPercentile(99) / 1000.0, heapStart, heapEnd,
+        heap.stream().mapToLong(Long::longValue).max().orElse(heapEnd), lost, statuses, capacity.rps(), offered,
+        t.acceptedMicros.getTotalCount() / seconds, notSent, t.sendLagMicros.getValueAtPercentile(99) / 1000.0,
+        plan.items());
+  }
+
+  /** Registers the catalogue, 1,000 items a batch, waiting out 429 and 503 as Retry-After asks. */
+  private void register(int items, long seed) throws Exception {
+    if (items < 1) throw new IllegalArgumentException("items must be >= 1, got " + items);
+    catalogue = items;
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int from = 0; from < items; from += 1000) {
+      Map<String, Long> batch = new java.util.LinkedHashMap<>();
+      StringBuilder sb = new StringBuilder("{\"items\": [");
+      for (int i = from; i < Math.min(items, from + 1000); i++) {
+        long n = writes.incrementAndGet();
+        batch.put(itemId(i), n);
+        sb.append(i == from ? "" : ",").append(item(itemId(i), n, r));
+      }
+      Call call = new Call("/v1/items:batch", sb.append("]}").toString(), batch, List.of());
+      int status = 0;
+      for (int attempt = 0; attempt < 30 && (status = sendNow(call)) != 200; attempt++) {
+        Thread.sleep(1000); // a bench, not a test: the node asked to come back later
+      }
+      if (status != 200) throw new IllegalStateException("registering the catalogue: status " + status);
+    }
+    System.out.printf("catalogue: %,d items registered%n", items);
+  }
+
+  private static String itemId(int i) {
+    return "soak-item-" + i;
   }
 
   /**
@@ -155,8 +208,8 @@ public final class SoakRun {
         int client = c;
         pool.execute(() -> {
           SplittableRandom r = new SplittableRandom(seed * 1_000 + clients * 100L + client);
-          for (int n = 0; System.nanoTime() < end; n++) {
-            Call call = next("soak-ramp" + clients + "-" + client + "-" + n, client, n, r);
+          while (System.nanoTime() < end) {
+            Call call = next(r);
             long start = System.nanoTime();
             int status = sendNow(call);
             t.count(status, (System.nanoTime() - start) / 1000);
@@ -198,7 +251,7 @@ public final class SoakRun {
       }
       long dueAt = (long) due;
       t.sendLagMicros.recordValue(Math.max(1, (System.nanoTime() - dueAt) / 1000));
-      Call call = next("soak-" + n, n % 64, n / 64, r);
+      Call call = next(r);
       outstanding.incrementAndGet();
       CompletableFuture<?> f = sendAsync(call, t).whenComplete((status, failure) -> {
         outstanding.decrementAndGet();
@@ -217,19 +270,23 @@ public final class SoakRun {
   }
 
   /** The next request of the mix: 25% an item, 5% a batch of 50 items, 40% ten interactions, 30% a recall. */
-  private Call next(String id, int client, int n, SplittableRandom r) {
+  private Call next(SplittableRandom r) {
     int kind = r.nextInt(100);
-    List<String> items = new ArrayList<>();
+    Map<String, Long> items = new java.util.LinkedHashMap<>();
     List<String> users = new ArrayList<>();
     if (kind < 25) {
-      items.add(id);
-      return new Call("/v1/items", item(id, r), items, users);
+      String id = itemId((int) (cursor.getAndIncrement() % catalogue));
+      long n = writes.incrementAndGet();
+      items.put(id, n);
+      return new Call("/v1/items", item(id, n, r), items, users);
     }
     if (kind < 30) {
       StringBuilder sb = new StringBuilder("{\"items\": [");
+      long first = cursor.getAndAdd(50);
       for (int i = 0; i < 50; i++) {
-        items.add(id + "-" + i);
-        sb.append(i == 0 ? "" : ",").append(item(id + "-" + i, r));
+        String id = itemId((int) ((first + i) % catalogue));
+        long n = writes.incrementAndGet();
+        if (items.putIfAbsent(id, n) == null) sb.append(items.size() == 1 ? "" : ",").append(item(id, n, r));
       }
       return new Call("/v1/items:batch", sb.append("]}").toString(), items, users);
     }
@@ -239,9 +296,8 @@ public final class SoakRun {
       for (int i = 0; i < 10; i++) {
         String user = "soak-user-" + r.nextInt(5000);
         users.add(user);
-        sb.append(i == 0 ? "" : ",").append("{\"userId\": \"").append(user).append("\", \"itemId\": \"soak-")
-            .append(r.nextInt(Math.max(1, client + 1))).append('-').append(r.nextInt(Math.max(1, n + 1)))
-            .append("\", \"type\": \"").append(types[r.nextInt(types.length)]).append("\", \"ts\": ")
+        sb.append(i == 0 ? "" : ",").append("{\"userId\": \"").append(user).append("\", \"itemId\": \"")
+            .append(itemId(r.nextInt(catalogue))).append("\", \"type\": \"").append(types[r.nextInt(types.length)]).append("\", \"ts\": ")
             .append(clock.incrementAndGet()).append('}');
       }
       return new Call("/v1/interactions", sb.append("]}").toString(), items, users);
@@ -284,33 +340,36 @@ public final class SoakRun {
   /** Remembers the writes an answer accepted, to read them back. */
   private void accepted(Call call, int status, String answer) {
     if (status == 201 || status == 200 && call.path().equals("/v1/items")) {
-      call.items().forEach(id -> acceptedItems.put(id, true));
+      call.items().forEach((id, n) -> acceptedItems.merge(id, n, Math::max));
     } else if (status == 200 && call.path().equals("/v1/items:batch")) {
-      acceptedFromBatch(answer);
+      acceptedFromBatch(call, answer);
     } else if (status == 202) {
       call.users().forEach(u -> acceptedEvents.computeIfAbsent(u, x -> new AtomicInteger()).incrementAndGet());
     }
   }
 
-  private void acceptedFromBatch(String answer) {
+  private void acceptedFromBatch(Call call, String answer) {
     try {
       for (JsonNode r : JSON.readTree(answer).path("results")) {
         String status = r.path("status").asText();
-        if (status.equals("created") || status.equals("updated")) acceptedItems.put(r.get("itemId").asText(), true);
+        String id = r.path("itemId").asText();
+        Long n = call.items().get(id);
+        if ((status.equals("created") || status.equals("updated")) && n != null) acceptedItems.merge(id, n, Math::max);
       }
     } catch (Exception e) {
       // counted by its status only
     }
   }
 
-  private static String item(String id, SplittableRandom r) {
-    return "{\"itemId\": \"" + id + "\", \"title\": \"soak item " + r.nextInt(1000) + "\", \"category\": \"c"
+  private static String item(String id, long write, SplittableRandom r) {
+    return "{\"itemId\": \"" + id + "\", \"title\": \"soak item " + write + "\", \"category\": \"c"
         + r.nextInt(20) + "\", \"tags\": [\"t" + r.nextInt(50) + "\"]}";
   }
 
   /**
-   * Every accepted item must read back (GET 200) and every user's history must hold its accepted events (up to the
-   * 200 a history keeps); waits for the consumers up to {@link #APPLIED_WITHIN}. Returns what is still missing.
+   * Every accepted item must read back (GET 200) with its last acknowledged write's title or a later one, and every
+   * user's history must hold its accepted events (up to the 200 a history keeps); waits for the consumers up to
+   * {@link #APPLIED_WITHIN}. Returns what is still missing.
    */
   private long readBack() throws Exception {
     long deadline = System.nanoTime() + APPLIED_WITHIN.toNanos();
@@ -324,7 +383,10 @@ public final class SoakRun {
       List<String> stillUsers = java.util.Collections.synchronizedList(new ArrayList<>());
       for (String id : items) {
         readers.execute(() -> {
-          if (get("/v1/items/" + id) == null) {
+          JsonNode item = get("/v1/items/" + id);
+          String title = item == null ? "" : item.path("metadata").path("title").asText();
+          long stored = title.startsWith("soak item ") ? Long.parseLong(title.substring(10)) : -1;
+          if (stored < acceptedItems.get(id)) {
             absent.increment();
             stillItems.add(id);
           }
