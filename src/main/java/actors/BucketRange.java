@@ -164,8 +164,12 @@ public final class BucketRange
     long opsApplied;
     long rowsUpdated;
     long lastUpdateMillis;
-    /** False for a range of a new version until its {@link Seeded}; version 0 ranges always are. */
-    final boolean seeded;
+    /**
+     * False for a range of a new version until its {@link Seeded}; version 0 ranges always are. Set on recovery too
+     * for a versioned range whose journal holds changes but no Seeded: written before seeding worked (2026-12-06),
+     * such a range began empty and was served as it is, so it stays usable as it is.
+     */
+    boolean seeded;
 
     State(RowBlock block, Occupancy occupancy, RecentOps recentOps, boolean seeded) {
       this.shared = new SharedRows(block);
@@ -479,6 +483,11 @@ public final class BucketRange
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), s -> {
+          if (!s.seeded && s.opsApplied > 0) {
+            ctx.getLog().warn("{}: changes without a seed (a version made before seeding copied its parent): kept as "
+                + "it is, not a copy of its parent", entityId);
+            s.seeded = true;
+          }
           if (s.seeded) localRanges.register(entityId, s.shared);
         })
         .onSignal(PostStop.instance(), s -> localRanges.unregister(entityId, s.shared))
