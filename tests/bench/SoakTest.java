@@ -28,7 +28,7 @@ class SoakTest {
         "thermocline.kafka.consumer.group-prefix", "soak",
         "thermocline.learner.enabled", false)))) {
       SoakRun.Report r = new SoakRun(new SoakRun.Target(node.httpPort())).run(new SoakRun.Plan(List.of(8),
-          Duration.ofSeconds(4), 2.0, Duration.ofSeconds(Long.getLong("soak.seconds", 8)), 15, 500));
+          Duration.ofSeconds(4), 2.0, Duration.ofSeconds(Long.getLong("soak.seconds", 8)), 15, 500, 200));
       System.out.println(r.resultLine());
       assertTrue(r.capacityRps() > 0, "a capacity was measured");
       assertTrue(r.requests() > 0);

@@ -95,6 +95,9 @@ public final class Bench implements Runnable {
         description = "the catalogue the load writes to and reads: registered first, then updated")
     int items;
 
+    @Option(names = "--users", defaultValue = "5000", description = "the users the interactions and recalls are of")
+    int users;
+
     @Option(names = "--dir", defaultValue = "target/bench-soak", description = "scratch folder (wiped first)")
     String dir;
 

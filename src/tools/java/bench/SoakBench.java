@@ -34,7 +34,7 @@ final class SoakBench {
           + " seed %d …%n", o.items, o.rampClients, o.rampSeconds, o.load, o.minutes, o.seed);
       SoakRun.Report r = new SoakRun(new SoakRun.Target(node.httpPort())).run(new SoakRun.Plan(o.rampClients,
           Duration.ofMillis(Math.round(o.rampSeconds * 1000)), o.load, Duration.ofMillis(Math.round(o.minutes * 60_000)),
-          o.seed, o.items));
+          o.seed, o.items, o.users));
       System.out.println("answers by status (0: no answer): " + r.byStatus());
       System.out.println(r.resultLine());
       return r.errors5xx() == 0 && r.lost() == 0 ? 0 : 1;

@@ -25,7 +25,7 @@ import org.HdrHistogram.ConcurrentHistogram;
 
 /**
  * Mixed load past capacity against a node's public API: item writes (single and in batches of 50), interactions
- * (batches of 10) and recalls, over a fixed catalogue of {@code items} items registered first and 5,000 users, so
+ * (batches of 10) and recalls, over a fixed catalogue of {@code items} items registered first and {@code users} users, so
  * what the node holds for them is bounded and its heap must stay flat: growth is a leak, not new data (a growing
  * catalogue is what {@code bench writes} measures). First the node's capacity for the mix: a closed-loop ramp of clients,
  * the best rate of accepted (2xx) answers. Then an open loop: requests arrive at {@code load} × that rate (Poisson
@@ -53,9 +53,10 @@ public final class SoakRun {
    * @param load offered rate of the open loop, in multiples of the capacity
    * @param duration how long the open loop runs
    * @param items the catalogue: registered before the ramp, then every item write is an update of one of them
+   * @param users the users the interactions and recalls are of
    */
   public record Plan(List<Integer> rampClients, Duration rampStep, double load, Duration duration, long seed,
-      int items) {}
+      int items, int users) {}
 
   /** The node's capacity for the mix: accepted answers per second at the best step of the ramp. */
   public record Capacity(double rps, int clients) {}
@@ -119,6 +120,7 @@ public final class SoakRun {
   /** The next catalogue item to update: writes go round the catalogue, so one item is rarely written twice at once. */
   private final AtomicLong cursor = new AtomicLong();
   private int catalogue = 1;
+  private int userCount = 1;
   private final Map<String, AtomicInteger> acceptedEvents = new ConcurrentHashMap<>();
   private final AtomicLong clock = new AtomicLong(System.currentTimeMillis() - 3_600_000); // distinct event times
 
@@ -128,6 +130,8 @@ public final class SoakRun {
 
   /** Measures the capacity, drives the open loop at {@code plan.load()} × it, then reads back every accepted write. */
   public Report run(Plan plan) throws Exception {
+    if (plan.users() < 1) throw new IllegalArgumentException("users must be >= 1, got " + plan.users());
+    userCount = plan.users();
     register(plan.items(), plan.seed());
     Capacity capacity = capacity(plan.rampClients(), plan.rampStep(), plan.seed());
     System.out.printf(java.util.Locale.ROOT, "capacity for the mix: %.1f accepted requests/s (at %d clients)%n",
@@ -294,7 +298,7 @@ public final class SoakRun {
       StringBuilder sb = new StringBuilder("{\"events\": [");
       String[] types = {"impression", "impression", "click", "like", "finish"};
       for (int i = 0; i < 10; i++) {
-        String user = "soak-user-" + r.nextInt(5000);
+        String user = "soak-user-" + r.nextInt(userCount);
         users.add(user);
         sb.append(i == 0 ? "" : ",").append("{\"userId\": \"").append(user).append("\", \"itemId\": \"")
             .append(itemId(r.nextInt(catalogue))).append("\", \"type\": \"").append(types[r.nextInt(types.length)]).append("\", \"ts\": ")
@@ -302,7 +306,7 @@ public final class SoakRun {
       }
       return new Call("/v1/interactions", sb.append("]}").toString(), items, users);
     }
-    return new Call("/v1/recall", "{\"userId\": \"soak-user-" + r.nextInt(5000) + "\", \"k\": 20}", items, users);
+    return new Call("/v1/recall", "{\"userId\": \"soak-user-" + r.nextInt(userCount) + "\", \"k\": 20}", items, users);
   }
 
   private HttpRequest request(Call call) {
