@@ -123,7 +123,7 @@ class BucketRangePersistenceTest {
           java.util.List.of("a", "b", "c"), new int[] {1, 2, 2}, r)).outcome());
       String child = embedding.StoreLayout.entityId("cold", 0, 7);
       BucketRange.Ack seeded = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, child)
-          .<BucketRange.Ack>ask(r -> new BucketRange.Seed(ENTITY, r), TIMEOUT).toCompletableFuture().join();
+          .<BucketRange.Ack>ask(r -> new BucketRange.Seed(ENTITY, true, r), TIMEOUT).toCompletableFuture().join();
       assertEquals(BucketRange.Outcome.APPLIED, seeded.outcome(), seeded.toString());
       BucketRange.Summary copy = node.admin().rangeSummary(child).toCompletableFuture().join();
       assertOccupancy(copy);
@@ -133,6 +133,18 @@ class BucketRangePersistenceTest {
           .<BucketRange.RowsRead>ask(r -> new BucketRange.ReadRows(new int[] {0, 1, 2, 3}, r), TIMEOUT)
           .toCompletableFuture().join();
       assertArrayEquals(java.util.Arrays.copyOf(rows(node), 4 * dim), rows.values(), "the parent's rows");
+
+      // Without the rows (full retraining from fresh rows): the occupancy is the parent's, the rows a new table's.
+      String fresh = embedding.StoreLayout.entityId("cold", 0, 8);
+      var range = ClusterSharding.get(node.system()).entityRefFor(BucketRange.TYPE_KEY, fresh);
+      assertEquals(BucketRange.Outcome.APPLIED, range.<BucketRange.Ack>ask(r -> new BucketRange.Seed(ENTITY, false, r),
+          TIMEOUT).toCompletableFuture().join().outcome());
+      assertOccupancy(node.admin().rangeSummary(fresh).toCompletableFuture().join());
+      short[] newTable = new embedding.SharedRows(node.settings().store().emptyBlock("cold", 0))
+          .read(new int[] {0, 1, 2, 3});
+      assertArrayEquals(newTable, range.<BucketRange.RowsRead>ask(r -> new BucketRange.ReadRows(new int[] {0, 1, 2, 3},
+          r), TIMEOUT).toCompletableFuture().join().values(), "a new table's rows");
+      assertFalse(java.util.Arrays.equals(newTable, rows.values()), "the parent's rows had moved from a new table's");
     }
   }
 

@@ -84,11 +84,13 @@ public final class BucketRange
   public record GetSummary(ActorRef<Summary> replyTo) implements Command {}
 
   /**
-   * Makes this range of a new model version (a versioned entity id) a copy of {@code parentEntityId}'s state. Until
-   * it is seeded, a versioned range holds back every other command that reads or changes rows (stashed, answered
-   * once the copy is in), so nothing sees or changes the rows before they are the parent's.
+   * Makes this range of a new model version (a versioned entity id) a copy of {@code parentEntityId}'s state: its
+   * occupancy and dedupe window, and its rows and optimizer state if {@code copyRows} (else the rows start as a new
+   * table's: full retraining from fresh rows, {@code training.start-from}). Until it is seeded, a versioned range
+   * holds back every other command that reads or changes rows (stashed, answered once the copy is in), so nothing
+   * sees or changes the rows before they are the version's.
    */
-  public record Seed(String parentEntityId, ActorRef<Ack> replyTo) implements Command {}
+  public record Seed(String parentEntityId, boolean copyRows, ActorRef<Ack> replyTo) implements Command {}
 
   /**
    * Chunk {@code chunk} of the range's whole state, for a range of a new version to seed from: chunk 0 encodes the
@@ -318,6 +320,10 @@ public final class BucketRange
       return Effect().noReply();
     }
     Snapshot copy = seeding.decode(ctx.getSystem(), loaded.chunk());
+    if (!seed.copyRows()) {
+      copy = new Snapshot(settings.emptyBlock(tier, range).toBytes(), copy.occupancy(), copy.recentOps(),
+          copy.opsApplied(), 0, copy.lastUpdateMillis());
+    }
     seeding = null;
     return Effect().persist(new Seeded(seed.parentEntityId(), copy))
         .thenRun(s -> localRanges.register(entityId, s.shared))

@@ -181,8 +181,8 @@ public final class BucketRanges {
    * Makes range {@code entityId} (a versioned id) a copy of {@code parentEntityId}: rows, optimizer state, occupancy
    * and the dedupe window. A range seeded already answers DUPLICATE.
    */
-  public CompletionStage<BucketRange.Ack> seed(String entityId, String parentEntityId) {
-    return entity(entityId).ask(r -> new BucketRange.Seed(parentEntityId, r), askTimeout.multipliedBy(4));
+  public CompletionStage<BucketRange.Ack> seed(String entityId, String parentEntityId, boolean copyRows) {
+    return entity(entityId).ask(r -> new BucketRange.Seed(parentEntityId, copyRows, r), askTimeout.multipliedBy(4));
   }
 
   /** Stops the range's entity (a retired version's: its journal is deleted next). */

@@ -202,7 +202,7 @@ public record Settings(
           new Freshness(c.getDuration("learner.freshness-interval"), c.getInt("learner.freshness-max-pending")),
           new learner.FullRetraining.Settings(c.getDuration("training.window"), c.getInt("training.epochs"),
               c.getInt("training.batch-positives"), c.getInt("training.max-positives"),
-              (float) c.getDouble("training.tau")),
+              (float) c.getDouble("training.tau"), freshRows(c.getString("training.start-from"))),
           new Cluster(c.getBoolean("cluster.management"), c.getBoolean("cluster.bootstrap"),
               root.getStringList("akka.cluster.seed-nodes")));
     } catch (IllegalArgumentException e) {
@@ -252,6 +252,15 @@ public record Settings(
   }
 
   /** {@code learner}; the users' histories decay with recall's half-life, so training and serving agree. */
+  /** {@code training.start-from}: "fresh" or "current". */
+  static boolean freshRows(String startFrom) {
+    return switch (startFrom) {
+      case "fresh" -> true;
+      case "current" -> false;
+      default -> throw new IllegalArgumentException("training.start-from must be fresh or current, got " + startFrom);
+    };
+  }
+
   static LearnerSettings learner(Config c) {
     Config l = c.getConfig("learner");
     Config h = l.getConfig("history");

@@ -68,7 +68,7 @@ public final class AdminRoutes extends AllDirectives {
         path(PathMatchers.segment("training").slash("rollback"), () -> post(() -> answer(withTraining(t ->
             t.rollback().thenApply(v -> Json.response(200, ModelJson.version(v, t.servedVersion()))))))),
         path(PathMatchers.segment("training").slash(PathMatchers.segment()).slash("publish"), runId -> post(() ->
-            answer(withTraining(t -> t.publish(runId).thenApply(p -> Json.response(200, progressJson(p))))))),
+            answer(withTraining(t -> t.publish(runId).thenApply(p -> Json.response(200, progressJson(p, t))))))),
         path("models", () -> get(() -> answer(withTraining(t -> t.versions().thenApply(list -> {
           ObjectNode out = Json.object().put("served", t.servedVersion());
           ArrayNode versions = out.putArray("versions");
@@ -127,19 +127,19 @@ public final class AdminRoutes extends AllDirectives {
       Integer epochs = o.hasNonNull("epochs") ? Fields.intInRange(o, "epochs", 1, 100, 1) : null;
       return t.submit(new Training.Request(from == null ? null : Instant.ofEpochMilli(from),
               to == null ? null : Instant.ofEpochMilli(to), epochs))
-          .thenApply(started -> Json.response(202, progressJson(started)));
+          .thenApply(started -> Json.response(202, progressJson(started, t)));
     });
   }
 
   private CompletionStage<HttpResponse> trainingRun(String id) {
-    return withTraining(t -> t.find(id).thenApply(found -> found.map(p -> Json.response(200, progressJson(p)))
+    return withTraining(t -> t.find(id).thenApply(found -> found.map(p -> Json.response(200, progressJson(p, t)))
         .orElseGet(() -> Json.error(404, "no training run " + id, null))));
   }
 
   private CompletionStage<HttpResponse> trainingRuns() {
     return guarded(() -> {
       ArrayNode list = Json.MAPPER.createArrayNode();
-      if (training != null) for (Training.Progress p : training.runs()) list.add(progressJson(p));
+      if (training != null) for (Training.Progress p : training.runs()) list.add(progressJson(p, training));
       ObjectNode out = Json.object();
       out.set("runs", list);
       return Json.response(200, out);
@@ -154,8 +154,8 @@ public final class AdminRoutes extends AllDirectives {
     }
   }
 
-  private static ObjectNode progressJson(Training.Progress p) {
-    ObjectNode o = Json.object().put("runId", p.runId()).put("state", p.state())
+  private static ObjectNode progressJson(Training.Progress p, Training t) {
+    ObjectNode o = Json.object().put("runId", p.runId()).put("state", p.state()).put("startsFrom", t.startsFrom())
         .put("from", p.from().toString()).put("to", p.to().toString())
         .put("epochs", p.epochs()).put("epoch", p.epoch())
         .put("recordsRead", p.recordsRead()).put("positives", p.positives())

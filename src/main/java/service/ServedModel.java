@@ -154,8 +154,11 @@ public final class ServedModel implements AutoCloseable {
     Thread.sleep(settings.pollInterval().toMillis() * 2);
   }
 
-  /** Copies every range of {@code parent} into {@code version}, a few ranges at a time. */
-  public void seed(long version, long parent) {
+  /**
+   * Copies every range of {@code parent} into {@code version}, a few ranges at a time: occupancy and dedupe windows,
+   * and the rows with their optimizer state if {@code copyRows} (else the new version's rows start fresh).
+   */
+  public void seed(long version, long parent, boolean copyRows) {
     StoreLayout layout = ranges.layout();
     List<String[]> pairs = new ArrayList<>();
     for (TierSpec tier : layout.tiers()) {
@@ -168,14 +171,15 @@ public final class ServedModel implements AutoCloseable {
     for (int from = 0; from < pairs.size(); from += parallel) {
       List<CompletableFuture<actors.BucketRange.Ack>> acks = new ArrayList<>();
       for (String[] p : pairs.subList(from, Math.min(pairs.size(), from + parallel))) {
-        acks.add(ranges.seed(p[0], p[1]).toCompletableFuture());
+        acks.add(ranges.seed(p[0], p[1], copyRows).toCompletableFuture());
       }
       for (CompletableFuture<actors.BucketRange.Ack> a : acks) {
         actors.BucketRange.Ack ack = a.join();
         if (!ack.persisted()) throw new IllegalStateException("seeding failed: " + ack.error());
       }
     }
-    log.info("model version {}: {} ranges copied from version {}", version, pairs.size(), parent);
+    log.info("model version {}: {} ranges copied from version {}{}", version, pairs.size(), parent,
+        copyRows ? "" : " (occupancy only: fresh rows)");
   }
 
   /** A run ended without a version to publish: it is marked failed and its copy freed. */

@@ -39,6 +39,14 @@ public interface Training {
     }
   }
 
+  /**
+   * What a run's tables start from: "fresh" (new rows, occupancy kept) or "current" (a copy of the served version's
+   * rows), {@code training.start-from}.
+   */
+  default String startsFrom() {
+    return "current";
+  }
+
   /** The states a run ends in (it may still be published from "shadow"). */
   java.util.Set<String> ENDED = java.util.Set.of("done", "shadow", "failed", "cancelled");
 

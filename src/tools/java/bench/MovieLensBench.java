@@ -172,13 +172,20 @@ final class MovieLensBench {
     boolean migrated = false;
     int migratedAt = 0;
     int epochsSoFar = 0;
+    // A run whose rows start fresh (training.start-from, said in its answer) makes a total of N epochs with N; one
+    // that starts from the served rows, with the epochs still missing.
+    boolean fresh = false;
     if (o.migration && o.migrateAfter == 0) {
       outcomes.addAll(migrate(api, admin, data, split, node, config, epochsSoFar));
       migrated = true;
     }
     for (int total : retrainTotals()) {
-      int epochs = total - epochsSoFar;
-      String runId = admin.startTraining(epochs);
+      int epochs = fresh ? total : total - epochsSoFar;
+      var started = admin.startTraining(epochs);
+      String runId = started.path("runId").asText();
+      fresh = started.path("startsFrom").asText().equals("fresh");
+      if (fresh && epochs != total) throw new IllegalStateException("the node's training.start-from changed mid-run");
+      System.out.printf("full retraining %s: %d epoch(s) from %s rows%n", runId, epochs, fresh ? "fresh" : "the served");
       long printed = System.nanoTime();
       while (true) {
         Thread.sleep(2000);

@@ -109,9 +109,8 @@ public final class ThermoclineHttp {
    * Starts a full retraining of {@code epochs} over the window up to now ({@code POST /admin/training/full}); this
    * client's base URL must be the node's admin API. Returns the run's id.
    */
-  public String startTraining(int epochs) throws IOException, InterruptedException {
-    JsonNode answer = send("POST", "admin/training/full", JSON.createObjectNode().put("epochs", epochs), 202, false);
-    return answer.path("runId").asText();
+  public JsonNode startTraining(int epochs) throws IOException, InterruptedException {
+    return send("POST", "admin/training/full", JSON.createObjectNode().put("epochs", epochs), 202, false);
   }
 
   /** A training run's progress ({@code GET /admin/training/{runId}}), as the node answers it. */
