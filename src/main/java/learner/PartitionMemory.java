@@ -10,8 +10,8 @@ import model.RecentPositives;
 import storage.LearnerState;
 
 /**
- * What the learner keeps per partition between batches: the frequency estimator (logQ), the pool extra negatives
- * are drawn from (while they are on), and per assignment a {@link Lane}: the users' recent positives and where the
+ * What the learner keeps between batches: the node's frequency estimator (logQ) and, per partition, the pool
+ * extra negatives are drawn from (while they are on), and per assignment a {@link Lane}: the users' recent positives and where the
  * partition stands. The estimator and pool are saved with every batch's intent and restored on assignment (and
  * after a write refused because another node learned meanwhile); the recent positives are rebuilt from the records
  * before the resume offset.
@@ -93,19 +93,31 @@ final class PartitionMemory {
   }
 
   private final LearnerSettings settings;
-  private final Map<Integer, FrequencyEstimator> estimators = new ConcurrentHashMap<>();
+  /**
+   * One for the node, not one per partition: a partition sees only its share of the positives, and on MovieLens
+   * four partitions' estimates (each from a quarter of the stream) served online HR@10 0.29-0.31 against 0.33 with
+   * one partition (docs/benchmarks.md, round 6). Users, not items, are keyed to partitions, so every partition's
+   * stream draws from the same item distribution and one estimate serves them all.
+   */
+  private volatile FrequencyEstimator estimator;
   /** Per partition, while extra negatives are on: where they are drawn from, saved with every batch. */
   private final Map<Integer, NegativePool> pools = new ConcurrentHashMap<>();
   private final Map<Integer, Lane> lanes = new ConcurrentHashMap<>();
 
   PartitionMemory(LearnerSettings settings) {
     this.settings = settings;
+    this.estimator = newEstimator();
   }
 
-  /** The estimator and pool saved with the partition's last batch, or fresh ones for a partition never learned. */
-  void restore(int partition, Optional<LearnerState.Position> found) {
-    estimators.put(partition, found.map(LearnerState.Position::estimator).map(FrequencyEstimator::fromBytes)
-        .orElseGet(this::newEstimator));
+  /**
+   * The pool saved with the partition's last batch (a fresh one for a partition never learned); the estimator saved
+   * with it replaces the node's when it has seen more positives (a node starting, or taking over from one that
+   * learned longer).
+   */
+  synchronized void restore(int partition, Optional<LearnerState.Position> found) {
+    found.map(LearnerState.Position::estimator).map(FrequencyEstimator::fromBytes)
+        .filter(saved -> saved.steps() > estimator.steps())
+        .ifPresent(saved -> estimator = saved);
     if (settings.extraNegatives() > 0) {
       pools.put(partition, found.map(LearnerState.Position::negatives)
           .map(b -> NegativePool.fromBytes(b, settings.negativePool()))
@@ -140,7 +152,6 @@ final class PartitionMemory {
   }
 
   Batch forBatch(Lane lane, int partition) {
-    FrequencyEstimator estimator = estimators.computeIfAbsent(partition, p -> newEstimator());
     NegativePool pool = settings.extraNegatives() == 0 ? null
         : pools.computeIfAbsent(partition, p -> new NegativePool(settings.negativePool()));
     return new Batch(estimator, pool, lane);

@@ -17,7 +17,8 @@ import java.nio.ByteOrder;
  *
  * <p>A slot's first sighting at step t sets B = t (the wait for the first sighting is itself a gap: for an item
  * of probability p its mean is 1/p). A slot never seen gives Q = 1/(t+1) (not seen in t steps), and Q never goes
- * below {@code minProbability}, so logQ stays finite and bounded. Not thread-safe: one owner (the learner).
+ * below {@code minProbability}, so logQ stays finite and bounded. Thread-safe (synchronized, uncontended in
+ * practice): the learner's partitions of one node share one.
  */
 public final class FrequencyEstimator {
 
@@ -82,7 +83,7 @@ public final class FrequencyEstimator {
   }
 
   /** One step: {@code itemId} was observed as a positive. */
-  public void observe(String itemId) {
+  public synchronized void observe(String itemId) {
     checkId(itemId);
     step++;
     for (int r = 0; r < depth; r++) {
@@ -95,7 +96,7 @@ public final class FrequencyEstimator {
   }
 
   /** Estimated probability that a positive is {@code itemId}, in [minProbability, 1]. */
-  public double probability(String itemId) {
+  public synchronized double probability(String itemId) {
     checkId(itemId);
     double largestGap = 0;
     for (int r = 0; r < depth; r++) {
@@ -113,7 +114,7 @@ public final class FrequencyEstimator {
   }
 
   /** Positives observed so far. */
-  public long steps() {
+  public synchronized long steps() {
     return step;
   }
 
@@ -131,7 +132,7 @@ public final class FrequencyEstimator {
   }
 
   /** A self-describing little-endian snapshot, to persist and restore with {@link #fromBytes}. */
-  public byte[] toBytes() {
+  public synchronized byte[] toBytes() {
     ByteBuffer buf = ByteBuffer.allocate(HEADER_BYTES + (int) bytes()).order(ByteOrder.LITTLE_ENDIAN);
     buf.putInt(MAGIC).putInt(VERSION).putInt(depth).putInt(width);
     buf.putLong(seed).putLong(step).putLong(0); // the 0 is reserved
