@@ -82,8 +82,9 @@ import streams.KafkaTopics;
  *
  * <p><b>Extra negatives</b> ({@code extra-negatives} per softmax group, off by default) are drawn uniformly from a
  * per-partition {@link NegativePool} of recently learned items, seeded by the batch's operation id, corrected by
- * the mixture's logQ ({@link model.InBatchSoftmax#mixedLogQ}); the pool moves with the estimator (saved with the
- * intent, restored on assignment), so the exactly-once property above holds with them too.
+ * the mixture's logQ ({@link model.InBatchSoftmax#mixedLogQ}); the pool is saved with the intent and restored on
+ * assignment, as the estimator the node's partitions share is ({@link PartitionMemory}).
+ * A replay applies the intent's saved deltas, so the exactly-once property above holds with them too.
  *
  * <p><b>Backpressure:</b> one batch in flight per partition, each waiting for Cassandra: a slow store slows
  * consumption; memory holds at most one batch per assigned partition.
