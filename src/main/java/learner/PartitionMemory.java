@@ -11,10 +11,10 @@ import storage.LearnerState;
 
 /**
  * What the learner keeps between batches: the node's frequency estimator (logQ) and, per partition, the pool
- * extra negatives are drawn from (while they are on), and per assignment a {@link Lane}: the users' recent positives and where the
- * partition stands. The estimator and pool are saved with every batch's intent and restored on assignment (and
- * after a write refused because another node learned meanwhile); the recent positives are rebuilt from the records
- * before the resume offset.
+ * extra negatives are drawn from (while they are on), and per assignment a {@link Lane}: the users' recent
+ * positives and where the partition stands. The estimator and pool are saved with every batch's intent and
+ * restored on assignment (and after a write refused because another node learned meanwhile); the recent positives
+ * are rebuilt from the records before the resume offset.
  */
 final class PartitionMemory {
 
@@ -95,9 +95,9 @@ final class PartitionMemory {
   private final LearnerSettings settings;
   /**
    * One for the node, not one per partition: a partition sees only its share of the positives, and on MovieLens
-   * four partitions' estimates (each from a quarter of the stream) served online HR@10 0.29-0.31 against 0.33 with
-   * one partition (docs/benchmarks.md, round 6). Users, not items, are keyed to partitions, so every partition's
-   * stream draws from the same item distribution and one estimate serves them all.
+   * four partitions' estimates (each from a quarter of the stream) served online HR@10 0.29-0.31 against 0.34 with
+   * one estimate for the node (docs/benchmarks.md, MovieLens round 6). Users, not items, are keyed to partitions,
+   * so every partition's stream draws from the same item distribution and one estimate serves them all.
    */
   private volatile FrequencyEstimator estimator;
   /** Per partition, while extra negatives are on: where they are drawn from, saved with every batch. */

@@ -15,8 +15,8 @@ import java.util.Map;
  * estimator is restored with the rows. An example whose user vector is undefined (no history and a zero user-ID
  * row, e.g. a new user's first event) takes no part in the loss; its {@code userVectors} entry is null.
  *
- * <p>Reuse one instance per θ: it holds no per-batch state and is safe to share across threads as long as the
- * estimator is not observed concurrently.
+ * <p>Reuse one instance per θ: it holds no per-batch state and is safe to share across threads. The estimator is
+ * synchronized; one observed by another thread meanwhile (the node's other partitions) may move a step's logQ.
  */
 public final class OnlineStep {
 
